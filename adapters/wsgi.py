@@ -1,0 +1,116 @@
+"""WSGI middleware: corecors in front of any PEP 3333 application.
+
+.. code-block:: python
+
+    from corecors import Config
+    from corecors.adapters.wsgi import CORSMiddleware
+
+    config = Config(allow_origins=["https://app.example.com"], allow_methods=["GET", "PUT"])
+    application = CORSMiddleware(application, config)
+
+The middleware answers preflights itself (or, with ``preflight_passthrough``,
+passes a valid one on to the application and adds the preflight headers to
+its response). For every other request it calls the application and, at
+``start_response``, drops any ``Access-Control-*`` headers the application
+set, merges ``Vary`` and adds the decision's headers. The response body is
+passed through untouched, so streaming responses stream.
+
+The decision is left in ``environ["corecors.decision"]`` for the application.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from corecors import Config, Decision, Request, decide
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["CORSMiddleware", "ENVIRON_KEY"]
+
+#: Where the middleware leaves the :class:`~corecors.Decision` in the environ.
+ENVIRON_KEY = "corecors.decision"
+
+_ERROR_BODY = b"Internal Server Error"
+
+
+def status_line(status: int) -> str:
+    """``204`` -> ``"204 No Content"``."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+class CORSMiddleware:
+    """Wrap a WSGI application with the CORS policy *config*.
+
+    :param app: the WSGI application to protect.
+    :param config: a :class:`corecors.Config`.
+    :param propagate_exceptions: when the application raises before it has
+        started a response, re-raise (for a debugger outside this
+        middleware) instead of answering ``500`` with the CORS headers the
+        browser needs to read the error. The traceback goes to
+        ``wsgi.errors`` either way.
+    """
+
+    __slots__ = ("app", "config", "propagate_exceptions", "_status_lines")
+
+    def __init__(
+        self, app: WSGIApplication, config: Config, *, propagate_exceptions: bool = False
+    ) -> None:
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a corecors.Config, not {type(config).__name__}")
+        self.app = app
+        self.config = config
+        self.propagate_exceptions = propagate_exceptions
+        self._status_lines = {
+            s: status_line(s) for s in (config.preflight_status, config.preflight_failure_status)
+        }
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        decision = decide(Request.from_cgi(environ), self.config)
+        environ[ENVIRON_KEY] = decision
+        if decision.respond:
+            start_response(self._status_lines[decision.status], list(decision.headers))  # type: ignore[index]
+            return []
+        if decision.untouched:
+            return self.app(environ, start_response)
+        started = False
+
+        def cors_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            nonlocal started
+            started = True
+            if exc_info is None:
+                return start_response(status, decision.apply(headers))
+            return start_response(status, decision.apply(headers), exc_info)
+
+        try:
+            return self.app(environ, cors_start_response)
+        except Exception:
+            if started or self.propagate_exceptions:
+                raise
+            return self._error(environ, start_response, decision)
+
+    @staticmethod
+    def _error(
+        environ: WSGIEnvironment, start_response: StartResponse, decision: Decision
+    ) -> Iterable[bytes]:
+        exc_info = sys.exc_info()
+        errors = environ.get("wsgi.errors")
+        if errors is not None:
+            errors.write("".join(traceback.format_exception(*exc_info)))
+        headers = decision.apply(
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(_ERROR_BODY)))]
+        )
+        start_response("500 Internal Server Error", headers, exc_info)
+        return [_ERROR_BODY]

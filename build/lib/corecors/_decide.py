@@ -1,0 +1,60 @@
+"""decide(): the pure, total CORS decision for one request."""
+
+from __future__ import annotations
+
+from ._config import Config
+from ._model import Decision, Request
+
+__all__ = ["decide"]
+
+
+def decide(request: Request, config: Config) -> Decision:
+    """Decide how to answer *request* under *config*. Pure; never raises.
+
+    >>> from corecors import Config, Request, decide
+    >>> config = Config(allow_origins=["https://app.example.com"], allow_methods=["PUT"])
+    >>> d = decide(Request("OPTIONS", origin="https://app.example.com",
+    ...                    request_method="PUT"), config)
+    >>> d.kind, d.allowed, d.status
+    ('preflight', True, 204)
+    >>> decide(Request("GET", origin="https://evil.example"), config).reasons
+    ('origin_not_allowed',)
+    """
+    c = config._c
+    if request.websocket:
+        return c.untouched_ws
+    if not c.enabled:
+        return c.disabled
+    origin = request.origin
+    if origin is None:
+        return c.no_origin
+    # Fetch, "CORS-preflight request": an OPTIONS request carrying Origin and
+    # Access-Control-Request-Method. Any other OPTIONS is an ordinary request.
+    method = request.request_method
+    if method is None or request.method != "OPTIONS":
+        return c.actual[origin]
+
+    reasons: list[str] = []
+    reason = c.origin_reason(origin)
+    if reason is not None:
+        reasons.append(reason)
+    reason = c.check_method(method)
+    if reason is not None:
+        reasons.append(reason)
+    names: tuple[str, ...] = ()
+    raw = request.request_headers
+    if raw is not None:
+        reason, names = c.check_headers(raw)
+        if reason is not None:
+            reasons.append(reason)
+    # Private Network Access: answer "Access-Control-Request-Private-Network:
+    # true" only when the config opts in and the origin is allowed.
+    pna = request.private_network is True
+    if pna and not c.pna:
+        reasons.append("private_network_not_allowed")
+    if reasons:
+        return c.preflight_refused(tuple(reasons))
+    cached = c.preflight_exact.get((origin, pna))
+    if cached is not None:
+        return cached
+    return c.preflight_allowed(origin, method, names, pna)

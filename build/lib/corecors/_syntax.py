@@ -1,0 +1,230 @@
+"""Parsing of the few grammars CORS needs: tokens, origins, origin patterns.
+
+Everything here runs when a :class:`~corecors.Config` is built, except the
+compiled ``ORIGIN_VALUE`` check, which guards the decision's slow path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import NamedTuple
+
+from ._errors import ConfigError
+
+# RFC 9110, 5.6.2:  token = 1*tchar
+#   tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+#           "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+# The shape of an origin as a browser serialises it (Fetch, "serialization
+# of an origin"): lower-case scheme and host, an optional port, nothing else;
+# or the opaque origin "null". Checked before any pattern or regex sees a
+# request's Origin, so no CR, LF, comma or space can ever be reflected.
+ORIGIN_VALUE = re.compile(
+    r"null|[a-z][a-z0-9+.\-]*://(?:\[[0-9a-f:.]+\]|[a-z0-9_.~\-]+)(?::[0-9]{1,5})?"
+)
+
+# Ports 1-65535 without leading zeros, for "any port" patterns.
+_PORT = (
+    r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}"
+    r"|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+)
+# One DNS label as browsers serialise it (underscores occur in the wild).
+_LABEL = r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?"
+_HOST_CHARS = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?")
+
+DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+# Suffixes under which anybody can register a name. A subdomain pattern on
+# one of them would admit strangers. Not the whole Public Suffix List (the
+# core has no dependencies), but the common hosting and country suffixes.
+SHARED_SUFFIXES = frozenset(
+    {
+        "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au",
+        "co.jp", "ne.jp", "com.br", "com.cn", "com.mx", "co.nz", "co.in",
+        "co.za", "com.tr", "com.tw", "co.kr", "com.sg", "com.hk",
+        "github.io", "gitlab.io", "herokuapp.com", "vercel.app", "netlify.app",
+        "pages.dev", "workers.dev", "appspot.com", "web.app", "firebaseapp.com",
+        "azurewebsites.net", "cloudfront.net", "onrender.com", "fly.dev",
+        "glitch.me", "repl.co", "ngrok.io", "ngrok-free.app", "s3.amazonaws.com",
+        "blogspot.com", "wordpress.com", "trycloudflare.com",
+    }
+)
+
+
+def is_token(value: str) -> bool:
+    """Whether *value* is an RFC 9110 token (a method or header name)."""
+    return TOKEN.fullmatch(value) is not None
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost, *.localhost, 127.0.0.0/8 and [::1]: hosts no stranger can own."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    if host.startswith("["):
+        return host == "[::1]"
+    try:
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Origin(NamedTuple):
+    """A configured origin or origin pattern, split into its parts."""
+
+    scheme: str
+    host: str  # lower case; IPv6 in brackets; for a pattern, without "*."
+    port: str  # "" for the scheme's default, "*" for any port
+    any_subdomain: bool
+
+    def serialise(self) -> str:
+        sub = "*." if self.any_subdomain else ""
+        port = f":{self.port}" if self.port else ""
+        return f"{self.scheme}://{sub}{self.host}{port}"
+
+    def regex(self) -> str:
+        """The regular expression (for ``fullmatch``) this pattern stands for."""
+        sub = f"(?:{_LABEL}\\.)+" if self.any_subdomain else ""
+        if self.port == "*":
+            port = f"(?::{_PORT})?"
+        elif self.port:
+            port = re.escape(":" + self.port)
+        else:
+            port = ""
+        return re.escape(f"{self.scheme}://") + sub + re.escape(self.host) + port
+
+
+def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
+    """Parse one configured origin (or, with *pattern*, a safe origin pattern).
+
+    Raises :class:`ConfigError` naming *option* with the fix for every way an
+    entry can fail to be what a browser sends.
+    """
+    if not isinstance(entry, str):
+        raise ConfigError(
+            option, entry, f"is a {type(entry).__name__}, not a string",
+            "give each origin as a string such as 'https://app.example.com'",
+        )
+    if entry == "":
+        raise ConfigError(option, entry, "is empty", "remove the empty entry")
+    if entry.strip() != entry or any(c in entry for c in " \t\r\n\x00,"):
+        raise ConfigError(
+            option, entry, "contains whitespace, a comma or a control character",
+            "give one origin per entry, with no spaces, such as 'https://app.example.com'",
+        )
+    if entry.lower() == "null":
+        raise ConfigError(
+            option, entry,
+            "is the opaque origin, which any sandboxed iframe or local file can send",
+            "list the real origins of your pages; if anonymous access from anywhere "
+            "is what you want, use '*' without credentials",
+        )
+    scheme, sep, rest = entry.partition("://")
+    if not sep or not scheme:
+        raise ConfigError(
+            option, entry, "has no scheme",
+            f"write the scheme too, such as 'https://{entry.lstrip('/')}'",
+        )
+    scheme = scheme.lower()
+    if not re.fullmatch(r"[a-z][a-z0-9+.\-]*", scheme):
+        raise ConfigError(option, entry, "has an invalid scheme", "use http or https")
+    cuts = [i for i in (rest.find(c) for c in "/?#") if i != -1]
+    if cuts:
+        cut = min(cuts)
+        what = {"/": "a path", "?": "a query", "#": "a fragment"}[rest[cut]]
+        raise ConfigError(
+            option, entry, f"has {what}, but an origin is only scheme, host and port",
+            f"write '{scheme}://{rest[:cut]}' (browsers never send a path or a trailing slash)",
+        )
+    if "@" in rest:
+        raise ConfigError(
+            option, entry, "has user information", "remove everything up to the '@'"
+        )
+    if not rest.isascii():
+        try:
+            suggestion = rest.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            suggestion = "its punycode (xn--) form"
+        raise ConfigError(
+            option, entry, "has a non-ASCII host, but browsers send the punycode form",
+            f"write {scheme}://{suggestion}",
+        )
+    if rest.startswith("["):
+        end = rest.find("]")
+        host, after = (rest[: end + 1], rest[end + 1 :]) if end != -1 else (rest, "")
+        if end == -1 or (after and not after.startswith(":")):
+            raise ConfigError(option, entry, "has a malformed IPv6 host", "write it as [::1]")
+        port = after[1:] if after else ""
+        try:
+            host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            raise ConfigError(
+                option, entry, "has an invalid IPv6 address", "write it as [::1]"
+            ) from None
+        had_port = bool(after)
+    else:
+        host, colon, port = rest.partition(":")
+        had_port = bool(colon)
+        host = host.lower()
+    any_subdomain = False
+    if pattern and host.startswith("*."):
+        any_subdomain = True
+        host = host[2:]
+    if not host:
+        raise ConfigError(option, entry, "has no host", "write a host, such as example.com")
+    if not host.startswith("[") and not _HOST_CHARS.fullmatch(host):
+        if "*" in host:
+            raise ConfigError(
+                option, entry, "uses '*' where corecors cannot match it safely",
+                "'*' may only stand as the first label ('https://*.example.com') or as "
+                "the port ('http://localhost:*'); for anything else use "
+                "allow_origin_regexes with a whole-value regex",
+            )
+        raise ConfigError(
+            option, entry, "has characters that cannot appear in a host",
+            "use letters, digits, '-' and '.' only",
+        )
+    if had_port:
+        if pattern and port == "*":
+            pass
+        elif not port.isdigit() or not port.isascii():
+            raise ConfigError(
+                option, entry, "has an invalid port",
+                "write a port number from 1 to 65535, or leave it out",
+            )
+        elif not 0 < int(port) <= 65535:
+            raise ConfigError(
+                option, entry, "has a port outside 1-65535",
+                "write a port number from 1 to 65535, or leave it out",
+            )
+        elif str(int(port)) != port:
+            raise ConfigError(
+                option, entry, "has a port with leading zeros",
+                f"write :{int(port)} (browsers send the port without them)",
+            )
+        elif DEFAULT_PORTS.get(scheme) == port:
+            raise ConfigError(
+                option, entry,
+                f"names {scheme}'s default port, which browsers never send",
+                f"write {scheme}://{'*.' if any_subdomain else ''}{host} without :{port}",
+            )
+    if any_subdomain:
+        _check_subdomain_base(option, entry, host)
+    return Origin(scheme, host, port, any_subdomain)
+
+
+def _check_subdomain_base(option: str, entry: str, base: str) -> None:
+    labels = base.rstrip(".").split(".")
+    is_ip = base.startswith("[") or all(label.isdigit() for label in labels)
+    if is_ip:
+        raise ConfigError(
+            option, entry, "puts a subdomain wildcard on an IP address",
+            "list the exact origin instead",
+        )
+    if base in SHARED_SUFFIXES or (len(labels) < 2 and base != "localhost"):
+        raise ConfigError(
+            option, entry,
+            f"lets anybody who registers a name under '{base}' in",
+            "put the wildcard under a domain you own, such as 'https://*.example.com'",
+        )

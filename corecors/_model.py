@@ -1,0 +1,221 @@
+"""The two plain data types that cross the core's boundary: Request, Decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+__all__ = ["REASONS", "Decision", "Request", "merge_vary"]
+
+Kind = Literal["not_cors", "actual", "preflight"]
+Header = tuple[str, str]
+
+#: Every reason code a :class:`Decision` can carry, with its plain meaning.
+REASONS: Mapping[str, str] = {
+    "no_origin": "the request has no Origin header, so it is not a CORS request",
+    "websocket": "WebSocket handshakes are not CORS requests; passed through untouched",
+    "disabled": "CORS is disabled in this config (enabled=False); passed through untouched",
+    "origin_not_allowed": "the Origin is not one of the allowed origins",
+    "origin_malformed": (
+        "the Origin header is not one origin as a browser sends it "
+        "(repeated Origin lines, bad characters, or too long)"
+    ),
+    "method_not_allowed": "the requested method is not in allow_methods (methods are case-sensitive)",
+    "method_malformed": "Access-Control-Request-Method is not a valid method token",
+    "headers_not_allowed": "a requested header is not in allow_headers",
+    "authorization_not_covered": (
+        "Authorization was requested, and allow_headers='*' never covers it: list it by name"
+    ),
+    "headers_malformed": "Access-Control-Request-Headers holds something that is not a header name",
+    "headers_over_limit": (
+        "Access-Control-Request-Headers is longer or has more names than corecors accepts"
+    ),
+    "private_network_not_allowed": (
+        "the browser asked for Private Network Access and allow_private_network is off"
+    ),
+}
+
+
+class Request(NamedTuple):
+    """What the decision needs to know about one HTTP request.
+
+    Every field but ``method`` is the raw value of a request header, or
+    ``None`` when the header is absent. Nothing is validated here: the
+    decision copes with any value.
+
+    >>> Request("GET", origin="https://app.example.com")
+    Request(method='GET', origin='https://app.example.com', request_method=None, \
+request_headers=None, private_network=False, websocket=False)
+    """
+
+    method: str
+    #: ``Origin``
+    origin: str | None = None
+    #: ``Access-Control-Request-Method``
+    request_method: str | None = None
+    #: ``Access-Control-Request-Headers``, as received (a comma list)
+    request_headers: str | None = None
+    #: ``Access-Control-Request-Private-Network: true`` was sent
+    private_network: bool = False
+    #: the request is a WebSocket handshake (``Upgrade: websocket``)
+    websocket: bool = False
+
+    @classmethod
+    def from_headers(
+        cls, method: str, headers: Mapping[str, str] | Iterable[tuple[str, str]]
+    ) -> Request:
+        """Build a Request from header names and values, names in any case.
+
+        *headers* is a mapping or an iterable of ``(name, value)`` pairs.
+        Repeated ``Origin`` lines are joined with ``", "``, which is no
+        origin, so such a request is refused rather than guessed at.
+
+        >>> Request.from_headers("OPTIONS", [("origin", "https://a.example"),
+        ...     ("Access-Control-Request-Method", "PUT")]).request_method
+        'PUT'
+        """
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        origin: list[str] = []
+        req_method: list[str] = []
+        req_headers: list[str] = []
+        private_network = websocket = False
+        for name, value in pairs:
+            lname = name.lower()
+            if lname == "origin":
+                origin.append(value)
+            elif lname == "access-control-request-method":
+                req_method.append(value)
+            elif lname == "access-control-request-headers":
+                req_headers.append(value)
+            elif lname == "access-control-request-private-network":
+                private_network = _is_true(value)
+            elif lname == "upgrade":
+                websocket = _is_websocket(value)
+        return cls(
+            method,
+            ", ".join(origin) if origin else None,
+            ", ".join(req_method) if req_method else None,
+            ",".join(req_headers) if req_headers else None,
+            private_network,
+            websocket,
+        )
+
+    @classmethod
+    def from_cgi(cls, environ: Mapping[str, Any]) -> Request:
+        """Build a Request from CGI-style variables, such as a WSGI environ.
+
+        Reads ``REQUEST_METHOD`` and the ``HTTP_*`` variables the decision
+        needs; nothing else is looked at.
+
+        >>> Request.from_cgi({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://a.example"})
+        Request(method='GET', origin='https://a.example', request_method=None, \
+request_headers=None, private_network=False, websocket=False)
+        """
+        get = environ.get
+        pna = get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
+        upgrade = get("HTTP_UPGRADE")
+        return cls(
+            environ["REQUEST_METHOD"],
+            get("HTTP_ORIGIN"),
+            get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+            get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+            pna is not None and _is_true(pna),
+            upgrade is not None and _is_websocket(upgrade),
+        )
+
+
+def _is_true(value: str) -> bool:
+    # The PNA draft: the header's only meaningful value is "true".
+    return value.strip(" \t").lower() == "true"
+
+
+def _is_websocket(upgrade: str) -> bool:
+    # RFC 6455: the handshake carries "Upgrade: websocket" (case-insensitive).
+    return "websocket" in (t.strip(" \t").lower() for t in upgrade.split(","))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What corecors decided about one request: plain, immutable data.
+
+    - ``respond`` true: send ``status`` and ``headers`` now, with an empty
+      body, and do not call the application (a preflight corecors answers).
+    - ``respond`` false: call the application, then pass its response
+      headers through :meth:`apply`: it drops any ``Access-Control-*``
+      headers the application set, merges ``vary`` into its ``Vary``, and
+      adds ``headers``.
+    - ``untouched`` true: corecors has nothing to say (WebSocket handshake,
+      ``enabled=False``); leave the response exactly as the application made it.
+    """
+
+    #: ``"not_cors"``, ``"actual"`` or ``"preflight"``
+    kind: Kind
+    #: whether the browser will be granted access
+    allowed: bool
+    #: reason codes, see :data:`corecors.REASONS`; empty when allowed
+    reasons: tuple[str, ...]
+    #: answer now with ``status`` and ``headers``
+    respond: bool
+    #: the status to answer with, when ``respond``
+    status: int | None
+    #: the whole response header list when ``respond``, else headers to add
+    headers: tuple[Header, ...]
+    #: Vary tokens the response must carry
+    vary: tuple[str, ...]
+    #: leave the application's response alone
+    untouched: bool = False
+
+    def apply(self, headers: Iterable[Header]) -> list[Header]:
+        """Return the application's response headers with this decision applied.
+
+        >>> from corecors import Config, Request, decide
+        >>> config = Config(allow_origins=["https://app.example.com"])
+        >>> d = decide(Request("GET", origin="https://app.example.com"), config)
+        >>> d.apply([("Content-Type", "text/plain"), ("Vary", "Accept"),
+        ...          ("Access-Control-Allow-Origin", "*")])
+        [('Content-Type', 'text/plain'), ('Vary', 'Accept, Origin'), \
+('Access-Control-Allow-Origin', 'https://app.example.com')]
+        """
+        if self.untouched:
+            return list(headers)
+        out: list[Header] = []
+        app_vary: list[str] = []
+        for name, value in headers:
+            lname = name.lower()
+            if lname == "vary":
+                app_vary.append(value)
+            elif not lname.startswith("access-control-"):
+                out.append((name, value))
+        vary = merge_vary(app_vary, self.vary)
+        if vary:
+            out.append(("Vary", vary))
+        out.extend(self.headers)
+        return out
+
+
+def merge_vary(existing: Iterable[str], tokens: tuple[str, ...]) -> str:
+    """One ``Vary`` value holding the *existing* values' tokens and *tokens*.
+
+    Tokens compare case-insensitively and are added once; ``*`` already
+    covers everything.
+
+    >>> merge_vary(["Accept-Encoding", "origin"], ("Origin", "Access-Control-Request-Method"))
+    'Accept-Encoding, origin, Access-Control-Request-Method'
+    >>> merge_vary(["*"], ("Origin",))
+    '*'
+    """
+    merged: list[str] = []
+    seen: set[str] = set()
+    for value in existing:
+        for token in value.split(","):
+            token = token.strip(" \t")
+            if token and token.lower() not in seen:
+                seen.add(token.lower())
+                merged.append(token)
+    if "*" not in seen:
+        for token in tokens:
+            if token.lower() not in seen:
+                seen.add(token.lower())
+                merged.append(token)
+    return ", ".join(merged)

@@ -1,0 +1,124 @@
+"""Checks that a configured origin regex does not let strangers in.
+
+A regex is matched against the whole Origin value (``fullmatch``), so a
+missing ``^`` or ``$`` is harmless here. What remains dangerous is a regex
+that matches hosts an attacker can register: an unescaped ``.``, a wildcard
+that runs straight into the domain name (``.*example\\.com``), or a domain
+followed by more host (``example\\.com.*``). corecors finds these by trying
+the regex on attacker-made origins built from the regex's own domain name:
+if one of them matches, the regex is refused with the origin that got in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._errors import ConfigError
+from ._syntax import is_loopback_host
+
+# A dotted run of literal host text in a regex's source, escaped or not.
+_DOMAIN_RUN = re.compile(r"(?:[A-Za-z0-9_-]+(?:\\\.|\.))+[A-Za-z0-9_-]+")
+_LAST_WORD = re.compile(r"([A-Za-z0-9-]+)[^A-Za-z0-9]*$")
+_PORT_LITERAL = re.compile(r":(?:\\?)([0-9]{1,5})")
+
+_EVIL = "corecors-evil"
+# Origins no sane regex should match; a regex matching all of them matches
+# everything.
+_UNRELATED = (
+    "https://corecors-probe.invalid",
+    "http://10.9.8.7:8080",
+    "null",
+    "https://a.b.c.corecors-probe.test",
+)
+
+
+def matches_everything(rx: re.Pattern[str]) -> bool:
+    return all(rx.fullmatch(probe) for probe in _UNRELATED)
+
+
+def _domain(source: str) -> str | None:
+    runs = _DOMAIN_RUN.findall(source)
+    return runs[-1] if runs else None
+
+
+def check_regex(
+    option: str,
+    rx: re.Pattern[str],
+    *,
+    credentials: bool,
+    allow_http: bool,
+) -> None:
+    """Raise :class:`ConfigError` if *rx* admits an origin a stranger can own."""
+    source = rx.pattern
+    ports = [""] + [":" + p for p in _PORT_LITERAL.findall(source)]
+
+    def first_match(hosts: list[str], schemes: tuple[str, ...] = ("https", "http")) -> str | None:
+        for host in hosts:
+            for scheme in schemes:
+                for port in ports:
+                    probe = f"{scheme}://{host}{port}"
+                    if rx.fullmatch(probe):
+                        return probe
+        return None
+
+    if rx.fullmatch("null"):
+        raise ConfigError(
+            option, source,
+            "matches the opaque origin 'null', which any sandboxed iframe or local file sends",
+            "make the regex match only real origins such as 'https://app\\.example\\.com'",
+        )
+    run = _domain(source)
+    if run is not None:
+        literal = run.replace("\\.", ".")
+        labels = literal.split(".")
+        # A wildcard that runs straight into the domain: ".*example\.com".
+        hit = first_match([_EVIL + literal, _EVIL + "-" + literal])
+        if hit:
+            raise ConfigError(
+                option, source,
+                f"also matches {hit!r}, a name anybody can register",
+                f"end the wildcard at a dot, as in '(?:[a-z0-9-]+\\.)*{re.escape(literal)}', "
+                f"or use the pattern 'https://*.{literal}' in allow_origins",
+            )
+        # An unescaped dot: "app.example.com" matches "appxexample.com".
+        for i in range(1, len(labels)):
+            mangled = ".".join(labels[:i]) + "x" + ".".join(labels[i:])
+            hit = first_match([mangled, "a." + mangled])
+            if hit:
+                raise ConfigError(
+                    option, source,
+                    f"has an unescaped '.', which matches any character: it also matches {hit!r}",
+                    f"escape every dot, as in {re.escape(literal)!r}",
+                )
+        # More host after the domain: "example\.com.*".
+        hit = first_match(
+            [f"{literal}.{_EVIL}.net", f"a.{literal}.{_EVIL}.net", f"{literal}{_EVIL}.net"]
+        )
+        if hit:
+            raise ConfigError(
+                option, source,
+                f"also matches {hit!r}, a host under somebody else's domain",
+                f"end the host right after {re.escape(literal)!r}; corecors already "
+                "matches the whole value, so no '$' is needed, but nothing may follow the "
+                "domain except a port such as '(?::[0-9]+)?'",
+            )
+        if credentials and not allow_http and not is_loopback_host(literal):
+            hit = first_match([literal, "a." + literal, "www." + literal], ("http",))
+            if hit:
+                raise ConfigError(
+                    option, source,
+                    f"matches the plain-http origin {hit!r} while allow_credentials is on; "
+                    "anybody on the network path can act as that origin",
+                    "match https only, or set dangerously_allow_http_origins_with_credentials=True",
+                )
+    # Strangers' names under the top-level domain the regex ends with
+    # (".*\.com"), and names that have nothing to do with it.
+    last = _LAST_WORD.search(source)
+    tlds = [last.group(1)] if last else []
+    hit = first_match([f"{_EVIL}.{t}" for t in tlds] + [f"{_EVIL}.net", f"{_EVIL}.com"])
+    if hit:
+        raise ConfigError(
+            option, source,
+            f"also matches {hit!r}, an origin anybody can register",
+            "name your own domain in full, as in 'https://(?:[a-z0-9-]+\\.)*example\\.com'",
+        )
