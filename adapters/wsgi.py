@@ -31,7 +31,7 @@ from corecors import Config, Decision, Request, decide
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["CORSMiddleware", "ENVIRON_KEY"]
+__all__ = ["ENVIRON_KEY", "CORSMiddleware"]
 
 #: Where the middleware leaves the :class:`~corecors.Decision` in the environ.
 ENVIRON_KEY = "corecors.decision"
@@ -59,7 +59,7 @@ class CORSMiddleware:
         ``wsgi.errors`` either way.
     """
 
-    __slots__ = ("app", "config", "propagate_exceptions", "_status_lines")
+    __slots__ = ("_status_lines", "app", "config", "propagate_exceptions")
 
     def __init__(
         self, app: WSGIApplication, config: Config, *, propagate_exceptions: bool = False
@@ -73,9 +73,7 @@ class CORSMiddleware:
             s: status_line(s) for s in (config.preflight_status, config.preflight_failure_status)
         }
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         decision = decide(Request.from_cgi(environ), self.config)
         environ[ENVIRON_KEY] = decision
         if decision.respond:
@@ -110,7 +108,12 @@ class CORSMiddleware:
         if errors is not None:
             errors.write("".join(traceback.format_exception(*exc_info)))
         headers = decision.apply(
-            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(_ERROR_BODY)))]
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(_ERROR_BODY))),
+            ]
         )
-        start_response("500 Internal Server Error", headers, exc_info)
+        # No response has started, so a plain start_response is the right
+        # call (passing exc_info would make some servers re-raise).
+        start_response("500 Internal Server Error", headers)
         return [_ERROR_BODY]

@@ -1,6 +1,6 @@
 """Run three requests through the WSGI middleware and print what it answers.
 
-    python3 examples/wsgi_demo.py
+python3 examples/wsgi_demo.py
 """
 
 from __future__ import annotations

@@ -1,0 +1,303 @@
+"""The WSGI middleware, through werkzeug's test client: it only translates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from corecors import Config, Decision
+from corecors.adapters.wsgi import ENVIRON_KEY, CORSMiddleware
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+APP = "https://app.example.com"
+EVIL = "https://evil.example"
+
+
+def make_app(
+    status: str = "200 OK",
+    headers: list[tuple[str, str]] | None = None,
+    seen: list[Environ] | None = None,
+) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if seen is not None:
+            seen.append(environ)
+        start_response(status, list(headers or [("Content-Type", "text/plain")]))
+        return [b"body"]
+
+    return app
+
+
+def client(config: Config, **app_kwargs: Any) -> Client:
+    return Client(CORSMiddleware(make_app(**app_kwargs), config))
+
+
+CONFIG = Config(
+    allow_origins=[APP],
+    allow_methods=["GET", "PUT", "PATCH"],
+    allow_headers=["X-Token"],
+    expose_headers=["X-Total"],
+    allow_credentials=True,
+)
+
+
+def preflight(c: Client, origin: str = APP, method: str = "PUT", **headers: str) -> Any:
+    h = {"Origin": origin, "Access-Control-Request-Method": method}
+    h.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return c.open("/", method="OPTIONS", headers=h)
+
+
+def cors_headers(response: Any) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
+
+
+def test_allowed_actual_request_gets_origin_credentials_and_exposed_headers() -> None:
+    r = client(CONFIG).get("/", headers={"Origin": APP})
+    assert r.status_code == 200
+    assert r.get_data() == b"body"
+    assert cors_headers(r) == {
+        "Access-Control-Allow-Origin": APP,
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": "X-Total",
+    }
+    assert r.headers["Vary"] == "Origin"
+
+
+def test_disallowed_actual_request_reaches_the_app_without_cors_headers() -> None:
+    seen: list[Environ] = []
+    r = client(CONFIG, seen=seen).get("/", headers={"Origin": EVIL})
+    assert r.status_code == 200
+    assert len(seen) == 1
+    assert cors_headers(r) == {}
+    assert r.headers["Vary"] == "Origin"
+
+
+def test_request_without_origin_still_says_vary_origin() -> None:
+    r = client(CONFIG).get("/")
+    assert cors_headers(r) == {}
+    assert r.headers["Vary"] == "Origin"
+
+
+def test_allowed_preflight_is_answered_without_calling_the_app() -> None:
+    seen: list[Environ] = []
+    r = preflight(client(CONFIG, seen=seen), access_control_request_headers="x-token")
+    assert seen == []
+    assert r.status_code == 204
+    assert r.get_data() == b""
+    assert cors_headers(r) == {
+        "Access-Control-Allow-Origin": APP,
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Allow-Methods": "GET, PUT, PATCH",
+        "Access-Control-Allow-Headers": "X-Token",
+        "Access-Control-Max-Age": "600",
+    }
+    assert "Origin" in r.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "request_headers"),
+    [
+        pytest.param(EVIL, "PUT", "", id="origin not allowed"),
+        pytest.param(APP, "patch", "", id="lower-case patch is not PATCH"),
+        pytest.param(APP, "DELETE", "", id="method not listed"),
+        pytest.param(APP, "PUT", "x-other", id="header not listed"),
+        pytest.param(APP, "PUT", "," * 100_000, id="100,000 commas"),
+    ],
+)
+def test_refused_preflight_gets_403_without_cors_headers_and_never_reaches_the_app(
+    origin: str, method: str, request_headers: str
+) -> None:
+    seen: list[Environ] = []
+    extra = {"access_control_request_headers": request_headers} if request_headers else {}
+    r = preflight(client(CONFIG, seen=seen), origin, method, **extra)
+    assert seen == []
+    assert r.status_code == 403
+    assert cors_headers(r) == {}
+
+
+def test_options_without_request_method_is_an_ordinary_request() -> None:
+    seen: list[Environ] = []
+    r = client(CONFIG, seen=seen).open("/", method="OPTIONS", headers={"Origin": APP})
+    assert len(seen) == 1
+    assert r.headers["Access-Control-Allow-Origin"] == APP
+
+
+def test_app_set_cors_headers_are_replaced_and_vary_merged() -> None:
+    app_headers = [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("access-control-allow-methods", "DELETE"),
+        ("Vary", "Accept-Encoding"),
+    ]
+    r = client(CONFIG, headers=app_headers).get("/", headers={"Origin": APP})
+    assert r.headers.getlist("Access-Control-Allow-Origin") == [APP]
+    assert "Access-Control-Allow-Methods" not in r.headers
+    assert r.headers.getlist("Vary") == ["Accept-Encoding, Origin"]
+
+
+def test_app_cors_headers_are_removed_for_disallowed_origins() -> None:
+    app_headers = [("Access-Control-Allow-Origin", "*")]
+    r = client(CONFIG, headers=app_headers).get("/", headers={"Origin": EVIL})
+    assert cors_headers(r) == {}
+
+
+def test_vary_star_from_the_app_is_kept_alone() -> None:
+    r = client(CONFIG, headers=[("Vary", "*")]).get("/", headers={"Origin": APP})
+    assert r.headers.getlist("Vary") == ["*"]
+
+
+@pytest.mark.parametrize("status", ["404 NOT FOUND", "500 INTERNAL SERVER ERROR"])
+def test_error_responses_carry_the_same_cors_headers(status: str) -> None:
+    r = client(CONFIG, status=status).get("/", headers={"Origin": APP})
+    assert r.status_code == int(status[:3])
+    assert r.headers["Access-Control-Allow-Origin"] == APP
+
+
+def test_exception_before_start_response_becomes_a_readable_500() -> None:
+    def broken(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        raise RuntimeError("boom")
+
+    errors: list[str] = []
+
+    class Errors:
+        def write(self, text: str) -> None:
+            errors.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    c = Client(CORSMiddleware(broken, CONFIG))
+    r = c.get("/", headers={"Origin": APP}, environ_overrides={"wsgi.errors": Errors()})
+    assert r.status_code == 500
+    assert r.headers["Access-Control-Allow-Origin"] == APP
+    assert "RuntimeError: boom" in "".join(errors)
+
+
+def test_propagate_exceptions_reraises_for_a_debugger_outside() -> None:
+    def broken(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        raise RuntimeError("boom")
+
+    c = Client(CORSMiddleware(broken, CONFIG, propagate_exceptions=True))
+    with pytest.raises(RuntimeError, match="boom"):
+        c.get("/", headers={"Origin": APP})
+
+
+def test_exc_info_is_passed_on_when_the_app_restarts_its_response() -> None:
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("late")
+        except ValueError:
+            import sys
+
+            start_response("500 Internal Server Error", [("X-Late", "1")], sys.exc_info())
+        return [b"late"]
+
+    calls: list[tuple[str, list[tuple[str, str]], Any]] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        calls.append((status, headers, exc_info))
+
+    body = CORSMiddleware(app, CONFIG)(
+        {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP}, start_response
+    )
+    assert list(body) == [b"late"]
+    assert calls[0][2] is None
+    status, headers, exc_info = calls[1]
+    assert status.startswith("500")
+    assert exc_info is not None
+    assert exc_info[0] is ValueError
+    assert ("X-Late", "1") in headers
+    assert ("Access-Control-Allow-Origin", APP) in headers
+
+
+def test_streaming_body_is_passed_through_lazily() -> None:
+    produced: list[int] = []
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        for i in range(3):
+            produced.append(i)
+            yield f"data: {i}\n\n".encode()
+
+    response = CORSMiddleware(app, CONFIG)(
+        {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP}, lambda *a: None
+    )
+    iterator = iter(response)
+    assert next(iterator) == b"data: 0\n\n"
+    assert produced == [0]
+
+
+def test_decision_is_left_in_the_environ_for_the_app() -> None:
+    seen: list[Environ] = []
+    client(CONFIG, seen=seen).get("/", headers={"Origin": EVIL})
+    decision = seen[0][ENVIRON_KEY]
+    assert isinstance(decision, Decision)
+    assert decision.reasons == ("origin_not_allowed",)
+
+
+@pytest.mark.parametrize(
+    ("config", "headers"),
+    [
+        pytest.param(
+            CONFIG,
+            {"Origin": APP, "Upgrade": "websocket", "Connection": "Upgrade"},
+            id="websocket handshake",
+        ),
+        pytest.param(CONFIG.replace(enabled=False), {"Origin": APP}, id="enabled=False"),
+    ],
+)
+def test_untouched_requests_pass_through_exactly(config: Config, headers: dict[str, str]) -> None:
+    app_headers = [("Content-Type", "text/plain"), ("Access-Control-Allow-Origin", "*")]
+    r = client(config, headers=app_headers).get("/", headers=headers)
+    assert r.headers.getlist("Access-Control-Allow-Origin") == ["*"]
+    assert "Vary" not in r.headers
+
+
+def test_disabled_config_passes_preflights_to_the_app() -> None:
+    seen: list[Environ] = []
+    r = preflight(client(CONFIG.replace(enabled=False), seen=seen))
+    assert len(seen) == 1
+    assert r.status_code == 200
+
+
+def test_passthrough_preflight_reaches_the_app_and_gets_preflight_headers() -> None:
+    seen: list[Environ] = []
+    config = CONFIG.replace(preflight_passthrough=True)
+    r = preflight(client(config, seen=seen, status="401 UNAUTHORIZED"))
+    assert len(seen) == 1
+    assert r.status_code == 401
+    assert r.headers["Access-Control-Allow-Origin"] == APP
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, PUT, PATCH"
+    assert "Access-Control-Request-Method" in r.headers["Vary"]
+
+
+def test_passthrough_never_lets_an_invalid_preflight_reach_the_app() -> None:
+    seen: list[Environ] = []
+    config = CONFIG.replace(preflight_passthrough=True)
+    r = preflight(client(config, seen=seen), origin=EVIL)
+    assert seen == []
+    assert r.status_code == 403
+
+
+def test_custom_preflight_statuses_are_sent_with_their_reason_phrase() -> None:
+    config = CONFIG.replace(preflight_status=200, preflight_failure_status=400)
+    ok = preflight(client(config))
+    refused = preflight(client(config), origin=EVIL)
+    assert ok.status == "200 OK"
+    assert ok.headers["Content-Length"] == "0"
+    assert refused.status == "400 Bad Request"
+
+
+def test_duplicate_origin_lines_are_no_origin() -> None:
+    r = client(CONFIG).get("/", headers=[("Origin", APP), ("Origin", EVIL)])
+    assert cors_headers(r) == {}
+
+
+def test_non_config_is_refused_at_construction() -> None:
+    with pytest.raises(TypeError, match=r"corecors\.Config"):
+        CORSMiddleware(make_app(), {"allow_origins": [APP]})  # type: ignore[arg-type]
