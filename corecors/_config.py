@@ -11,7 +11,7 @@ from ._errors import ConfigError
 from ._regexes import check_regex, matches_everything
 from ._syntax import Origin, is_loopback_host, is_token, parse_origin
 
-__all__ = ["Config", "DEFAULT_MAX_AGE", "DEFAULT_METHODS"]
+__all__ = ["DEFAULT_MAX_AGE", "DEFAULT_METHODS", "Config"]
 
 #: Methods allowed when ``allow_methods`` is not given: the CORS-safelisted
 #: ones, which a browser never preflights anyway.
@@ -220,7 +220,7 @@ class Config:
                 )
             try:
                 regexes.append(re.compile(item))
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:
                 raise ConfigError(
                     "allow_origin_regexes", item, f"is not a valid regex ({exc})",
                     "correct the regex; corecors never skips an entry it cannot use",

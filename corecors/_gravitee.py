@@ -18,6 +18,7 @@ exact origin. corecors keeps that meaning with three corrections:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,10 @@ def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
     )
 
 
+# scheme://*.host[:port|:*] or scheme://host:*, with no other regex syntax.
+_GLOB = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?:\*\.)?[A-Za-z0-9_.\-]+(?::(?:[0-9]+|\*))?")
+
+
 def classify_origin(entry: object) -> tuple[str, object]:
     """Sort one allowOrigin entry into "origin", "pattern" or "regex"."""
     if not isinstance(entry, str) or entry == "*":
@@ -100,11 +105,10 @@ def classify_origin(entry: object) -> tuple[str, object]:
         return "origin", parse_origin("allowOrigin", entry, pattern=False).serialise()
     except ConfigError:
         pass
-    if "*" in entry:
-        try:
-            return "pattern", parse_origin("allowOrigin", entry, pattern=True).serialise()
-        except ConfigError:
-            pass
+    if _GLOB.fullmatch(entry):
+        # Plainly a glob (only letters, digits, dots and '*'): keep it a
+        # pattern, so that Config explains what is wrong with it, if anything.
+        return "pattern", entry
     if any(c in entry for c in "([*"):
         return "regex", entry
     return "origin", entry  # not an origin: Config says why, with the fix

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ._errors import ConfigError
-from ._syntax import is_loopback_host
+from ._syntax import SHARED_SUFFIXES, is_loopback_host
 
 # A dotted run of literal host text in a regex's source, escaped or not.
 _DOMAIN_RUN = re.compile(r"(?:[A-Za-z0-9_-]+(?:\\\.|\.))+[A-Za-z0-9_-]+")
@@ -22,6 +22,8 @@ _LAST_WORD = re.compile(r"([A-Za-z0-9-]+)[^A-Za-z0-9]*$")
 _PORT_LITERAL = re.compile(r":(?:\\?)([0-9]{1,5})")
 
 _EVIL = "corecors-evil"
+_EVIL_PLAIN = "corecorsevil"  # for regexes whose labels admit no '-'
+
 # Origins no sane regex should match; a regex matching all of them matches
 # everything.
 _UNRELATED = (
@@ -90,6 +92,15 @@ def check_regex(
                     f"has an unescaped '.', which matches any character: it also matches {hit!r}",
                     f"escape every dot, as in {re.escape(literal)!r}",
                 )
+        # A domain under which anybody can register a name: ".*\.github\.io".
+        shared = [s for s in (literal, ".".join(labels[-2:])) if s in SHARED_SUFFIXES]
+        hit = first_match([f"{e}.{s}" for s in shared for e in (_EVIL, _EVIL_PLAIN)])
+        if hit:
+            raise ConfigError(
+                option, source,
+                f"also matches {hit!r}: anybody can register a name under {shared[0]!r}",
+                f"name your own site in full, such as 'https://{re.escape('myapp.' + shared[0])}'",
+            )
         # More host after the domain: "example\.com.*".
         hit = first_match(
             [f"{literal}.{_EVIL}.net", f"a.{literal}.{_EVIL}.net", f"{literal}{_EVIL}.net"]
@@ -115,7 +126,9 @@ def check_regex(
     # (".*\.com"), and names that have nothing to do with it.
     last = _LAST_WORD.search(source)
     tlds = [last.group(1)] if last else []
-    hit = first_match([f"{_EVIL}.{t}" for t in tlds] + [f"{_EVIL}.net", f"{_EVIL}.com"])
+    hit = first_match(
+        [f"{e}.{t}" for t in tlds for e in (_EVIL, _EVIL_PLAIN)] + [f"{_EVIL}.net", f"{_EVIL}.com"]
+    )
     if hit:
         raise ConfigError(
             option, source,

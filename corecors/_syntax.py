@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import NamedTuple
 
 from ._errors import ConfigError
@@ -142,10 +143,13 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
             option, entry, "has user information", "remove everything up to the '@'"
         )
     if not rest.isascii():
-        try:
-            suggestion = rest.encode("idna").decode("ascii").lower()
-        except UnicodeError:
-            suggestion = "its punycode (xn--) form"
+        # Browsers map hosts per UTS 46 (non-transitional): 'straße.de' is
+        # 'xn--strae-oqa.de'. Python's "idna" codec is IDNA 2003, which would
+        # suggest 'strasse.de', somebody else's name; encode each label.
+        suggestion = ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in unicodedata.normalize("NFC", rest.lower()).split(".")
+        )
         raise ConfigError(
             option, entry, "has a non-ASCII host, but browsers send the punycode form",
             f"write {scheme}://{suggestion}",
@@ -156,6 +160,11 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         if end == -1 or (after and not after.startswith(":")):
             raise ConfigError(option, entry, "has a malformed IPv6 host", "write it as [::1]")
         port = after[1:] if after else ""
+        if "%" in host:
+            raise ConfigError(
+                option, entry, "has an IPv6 zone identifier, which browsers never send",
+                "remove everything from the '%' to the ']'",
+            )
         try:
             host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
         except ValueError:
@@ -222,7 +231,7 @@ def _check_subdomain_base(option: str, entry: str, base: str) -> None:
             option, entry, "puts a subdomain wildcard on an IP address",
             "list the exact origin instead",
         )
-    if base in SHARED_SUFFIXES or (len(labels) < 2 and base != "localhost"):
+    if base.rstrip(".") in SHARED_SUFFIXES or (len(labels) < 2 and base != "localhost"):
         raise ConfigError(
             option, entry,
             f"lets anybody who registers a name under '{base}' in",
