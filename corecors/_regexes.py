@@ -34,6 +34,29 @@ _UNRELATED = (
 )
 
 
+def lone_dot(source: str) -> int | None:
+    """The position of the first unescaped ``.`` outside a character class
+    that no quantifier follows: a dot meant literally, most likely."""
+    i, in_class = 0, False
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":  # a leading ']' is literal
+                i += 1
+        elif c == "." and source[i + 1 : i + 2] not in ("*", "+", "?", "{"):
+            return i
+        i += 1
+    return None
+
+
 def matches_everything(rx: re.Pattern[str]) -> bool:
     return all(rx.fullmatch(probe) for probe in _UNRELATED)
 
@@ -90,7 +113,7 @@ def check_regex(
                 raise ConfigError(
                     option, source,
                     f"has an unescaped '.', which matches any character: it also matches {hit!r}",
-                    f"escape every dot, as in {re.escape(literal)!r}",
+                    f"escape every dot, as in '{re.escape(literal)}'",
                 )
         # A domain under which anybody can register a name: ".*\.github\.io".
         shared = [s for s in (literal, ".".join(labels[-2:])) if s in SHARED_SUFFIXES]
@@ -109,7 +132,7 @@ def check_regex(
             raise ConfigError(
                 option, source,
                 f"also matches {hit!r}, a host under somebody else's domain",
-                f"end the host right after {re.escape(literal)!r}; corecors already "
+                f"end the host right after '{re.escape(literal)}'; corecors already "
                 "matches the whole value, so no '$' is needed, but nothing may follow the "
                 "domain except a port such as '(?::[0-9]+)?'",
             )
@@ -134,4 +157,13 @@ def check_regex(
             option, source,
             f"also matches {hit!r}, an origin anybody can register",
             "name your own domain in full, as in 'https://(?:[a-z0-9-]+\\.)*example\\.com'",
+        )
+    # Last, any other dot meant literally: '(app|www).example\\.com'.
+    dot = lone_dot(source)
+    if dot is not None:
+        raise ConfigError(
+            option, source,
+            f"has an unescaped '.' at position {dot}, which matches any character, so "
+            "the regex admits more hosts than it names (an 'x' in place of the dot, for one)",
+            "escape it as '\\.'",
         )

@@ -197,6 +197,10 @@ HOLEY_REGEXES = [
                  "'https://corecorsevil.co.uk'", id="regex on a country suffix without hyphens"),
     pytest.param(r"https://[a-z]+\.com", "anybody can register", "'https://corecorsevil.com'",
                  id="regex on a top-level domain without hyphens"),
+    pytest.param(r"https://(app|www).example\.com", "unescaped '.' at position 17",
+                 "escape it", id="unescaped dot between a group and the domain"),
+    pytest.param(r"https://partner-[a-z]+.example\.org", "unescaped '.' at position 22",
+                 "escape it", id="unescaped dot after a character class"),
 ]
 
 
@@ -243,6 +247,11 @@ def test_an_unusable_regex_is_a_config_error_never_skipped(regex: object, proble
         pytest.param(r"http://127\.0\.0\.1:[0-9]+", id="loopback"),
         pytest.param("(?:)", id="no host at all"),
         pytest.param(".*", id="match-all without credentials"),
+        pytest.param(r"https://[.a-z]+\.example\.com", id="a dot inside a character class"),
+        pytest.param(r"https://[^.:]+\.example\.com", id="a negated class holding a dot"),
+        pytest.param(r"https://[]a-z]+\.example\.com", id="a class opening with a literal ]"),
+        pytest.param(r"https://[^]a-z.]+\.example\.com", id="a negated class opening with ]"),
+        pytest.param(r"https://(?:.+\.)?example\.com", id="a quantified dot is a wildcard"),
     ],
 )
 def test_a_regex_without_holes_is_kept(regex: str | re.Pattern[str]) -> None:
