@@ -1,0 +1,545 @@
+"""Flask extension: one CORS policy per app, blueprint, URL rule or view.
+
+.. code-block:: python
+
+    from flask import Flask
+    from corecors.adapters.flask import CORS
+
+    app = Flask(__name__)
+    CORS(app, allow_origins=["https://app.example.com"], allow_methods=["GET", "PUT"])
+
+Or with an application factory::
+
+    cors = CORS(allow_origins=["https://app.example.com"])
+
+    def create_app():
+        app = Flask(__name__)
+        app.config.from_prefixed_env()  # FLASK_CORECORS_* variables, if any
+        cors.init_app(app)
+        return app
+
+Where the app-level policy comes from, most explicit first:
+
+1. ``config=`` given: that :class:`~corecors.Config`, as it is. ``CORECORS_*``
+   keys in ``app.config`` are then ignored (a warning is logged).
+2. otherwise the ``CORECORS_*`` keys of ``app.config`` (read by
+   :meth:`corecors.Config.from_mapping` when :meth:`CORS.init_app` runs),
+   with the keyword options given to :class:`CORS` replacing the keys they name.
+
+Giving both ``config=`` and keyword options is a :class:`~corecors.ConfigError`.
+
+Parts of an app can have their own policy. The most specific one wins:
+a view's :func:`cross_origin` policy, then :meth:`CORS.rule`, then
+:meth:`CORS.blueprint` (the innermost blueprint first), then the app's.
+Scopes follow the rule Flask matched, never the raw path, so the policy is
+always that of the view which handles (or would handle) the request. A
+scoped policy is complete in itself: it inherits nothing from the app's
+(share settings with :meth:`corecors.Config.replace`). Every policy is
+built and validated when it is declared; which rule gets which policy is
+settled once, when the app handles its first request.
+
+The extension wraps ``app.wsgi_app``. Preflights are answered there, before
+Flask builds a request context. Every other response, error responses
+included, passes through :meth:`corecors.Decision.apply` as it starts. The
+:class:`~corecors.Decision` is in ``request.environ["corecors.decision"]``
+(see :func:`current_decision`) before any ``before_request`` hook runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Blueprint, Flask, request
+from werkzeug.exceptions import HTTPException
+
+from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask.typing import ResponseReturnValue
+
+__all__ = [
+    "CORS",
+    "ENVIRON_KEY",
+    "EXTENSION_KEY",
+    "CORSState",
+    "cross_origin",
+    "current_decision",
+]
+
+#: Where the :class:`~corecors.Decision` for the request is kept in the WSGI environ.
+ENVIRON_KEY = "corecors.decision"
+#: The ``app.extensions`` key the extension registers under.
+EXTENSION_KEY = "corecors"
+
+# Set only for a valid preflight under preflight_passthrough: the status to
+# answer with when no before_request hook answers first.
+_PASSTHROUGH_KEY = "corecors.passthrough_status"
+# The attribute cross_origin() leaves on a view function.
+_VIEW_ATTR = "__corecors_config__"
+
+_log = logging.getLogger("corecors.flask")
+
+
+def _status_line(code: int) -> str:
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Unknown"
+
+
+# Config accepts 2xx preflight and 4xx/5xx failure statuses only.
+_STATUS_LINES = {code: _status_line(code) for code in range(200, 600)}
+_ERROR_BODY = b"Internal Server Error"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- building Configs (setup time only) --------------------------------------
+
+
+def _check_names(where: str, options: Mapping[str, Any]) -> None:
+    for name in options:
+        if name not in OPTIONS:
+            close = difflib.get_close_matches(name, OPTIONS, n=1)
+            fix = f"did you mean {close[0]}?" if close else "see corecors.OPTIONS for the names"
+            raise ConfigError(
+                name, options[name], f"is not a corecors option (given to {where})", fix
+            )
+
+
+def _one_of(where: str, config: Config | None, options: Mapping[str, Any]) -> Config | None:
+    """Validate ``config=`` / keyword options; return the Config if one was given."""
+    if config is not None:
+        if options:
+            names = ", ".join(f"{n}=" for n in options)
+            raise ConfigError(
+                "config",
+                config,
+                f"was given to {where} together with keyword options ({names})",
+                "give one or the other: put the options in the Config "
+                "(config.replace(...)) or pass the keywords alone",
+            )
+        if not isinstance(config, Config):
+            raise ConfigError(
+                "config",
+                config,
+                f"is a {type(config).__name__}, not a corecors.Config",
+                "pass corecors.Config(...), or the options as keywords",
+            )
+        return config
+    _check_names(where, options)
+    return None
+
+
+def _is_rule(rule: object) -> bool:
+    return isinstance(rule, str) and rule.startswith("/")
+
+
+def _build(where: str, config: Config | None, options: dict[str, Any]) -> Config:
+    given = _one_of(where, config, options)
+    return given if given is not None else Config(**options)
+
+
+# -- the extension -----------------------------------------------------------
+
+
+class CORS:
+    """The corecors Flask extension.
+
+    :param app: the app to register with now; or call :meth:`init_app` later.
+    :param config: the app-level :class:`~corecors.Config`.
+    :param options: or the app-level options as keywords, which replace the
+        ``CORECORS_*`` keys of ``app.config`` they name.
+
+    One ``CORS`` object may serve several apps; it keeps no reference to any.
+    """
+
+    __slots__ = ("_blueprint_names", "_blueprints", "_config", "_frozen", "_options", "_rules")
+
+    def __init__(
+        self, app: Flask | None = None, *, config: Config | None = None, **options: Any
+    ) -> None:
+        self._config = _one_of("CORS()", config, options)
+        self._options = dict(options)
+        # Blueprint objects are hashed by identity.
+        self._blueprints: dict[object, Config] = {}
+        self._blueprint_names: dict[str, Config] = {}
+        self._rules: dict[str, Config] = {}
+        self._frozen = False
+        if app is not None:
+            self.init_app(app)
+
+    # -- scopes --------------------------------------------------------------
+
+    def blueprint(
+        self, blueprint: Blueprint | str, *, config: Config | None = None, **options: Any
+    ) -> Config:
+        """Give every route of *blueprint* its own policy; returns it.
+
+        *blueprint* is a :class:`flask.Blueprint` (every place it is
+        registered) or a registered name (``"parent.child"`` for a nested one).
+        """
+        self._check_open("blueprint")
+        policy = _build("CORS.blueprint()", config, options)
+        if isinstance(blueprint, Blueprint):
+            table: dict[Any, Config] = self._blueprints
+        elif isinstance(blueprint, str):
+            table = self._blueprint_names
+        else:
+            raise TypeError(
+                f"blueprint must be a flask.Blueprint or its registered name, "
+                f"not {type(blueprint).__name__}"
+            )
+        if blueprint in table:
+            raise ConfigError(
+                "blueprint",
+                getattr(blueprint, "name", blueprint),
+                "already has a policy",
+                "declare each blueprint's policy once",
+            )
+        table[blueprint] = policy
+        return policy
+
+    def rule(self, rule: str, *, config: Config | None = None, **options: Any) -> Config:
+        """Give the URL rule *rule*, written as registered
+        (``"/items/<int:item_id>"``), its own policy; returns it."""
+        self._check_open("rule")
+        if not _is_rule(rule):
+            raise ConfigError(
+                "rule",
+                rule,
+                "is not a URL rule",
+                "write it as given to @app.route, such as '/items/<int:item_id>'",
+            )
+        policy = _build("CORS.rule()", config, options)
+        if rule in self._rules:
+            raise ConfigError(
+                "rule", rule, "already has a policy", "declare each rule's policy once"
+            )
+        self._rules[rule] = policy
+        return policy
+
+    def _check_open(self, what: str) -> None:
+        if self._frozen:
+            raise RuntimeError(
+                f"CORS.{what}() was called after an app using this extension handled "
+                "its first request, so it could not take effect. Declare each scope "
+                "once, before any app using this extension serves requests (for "
+                "example next to the blueprint or view it is for)."
+            )
+
+    # -- registration --------------------------------------------------------
+
+    def init_app(self, app: Flask) -> None:
+        """Register with *app*: read its config and wrap ``app.wsgi_app``.
+
+        Raises :class:`RuntimeError` if corecors is already registered on *app*.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                f"corecors is already registered on the app {app.name!r}. Register it "
+                "once: either CORS(app) or cors.init_app(app), not both and not twice. "
+                "For a different policy on part of the app, use cors.blueprint(), "
+                "cors.rule() or the cross_origin() view decorator."
+            )
+        state = CORSState(self, app, self._app_config(app))
+        app.extensions[EXTENSION_KEY] = state
+        # First among the app's URL value preprocessors, so the decision is in
+        # the environ before any before_request hook or view runs.
+        app.url_value_preprocessors[None].insert(0, state._preprocess)
+        app.wsgi_app = state  # type: ignore[method-assign]
+
+    def _app_config(self, app: Flask) -> Config:
+        keyed = any(isinstance(k, str) and k.startswith("CORECORS_") for k in app.config)
+        if self._config is not None:
+            if keyed:
+                _log.warning(
+                    "app.config holds CORECORS_* keys, which corecors ignores because "
+                    "CORS(config=...) was given"
+                )
+            return self._config
+        base = Config.from_mapping(app.config) if keyed else None
+        if base is None:
+            return Config(**self._options)
+        return base.replace(**self._options) if self._options else base
+
+
+def cross_origin(*args: object, config: Config | None = None, **options: Any) -> Callable[[F], F]:
+    """Give one view its own policy, the most specific of all.
+
+    Use it above or below ``@app.route``; both orders work, because the
+    policy is marked on the view function itself and looked up when the app
+    handles its first request. The extension (:class:`CORS`) must be
+    registered on the app: it is what applies the policy.
+
+    .. code-block:: python
+
+        @app.put("/items/<int:item_id>")
+        @cross_origin(allow_origins=["https://admin.example.com"], allow_methods=["PUT"])
+        def update_item(item_id): ...
+    """
+    if args:
+        raise TypeError(
+            "cross_origin takes keyword options only: write @cross_origin(...) with "
+            "parentheses, for example @cross_origin(allow_origins=['https://app.example.com'])"
+        )
+    policy = _build("cross_origin()", config, options)
+
+    def mark(view: F) -> F:
+        if not callable(view):
+            raise TypeError(f"cross_origin() decorates a view function, not {view!r}")
+        if _VIEW_ATTR in getattr(view, "__dict__", {}):
+            raise ConfigError(
+                "cross_origin",
+                getattr(view, "__name__", view),
+                "already has a policy",
+                "decorate each view with cross_origin once",
+            )
+        try:
+            setattr(view, _VIEW_ATTR, policy)
+        except AttributeError:
+            raise TypeError(
+                f"cross_origin() cannot mark {view!r}; decorate a plain function "
+                "(for class-based views, put it in the view class's `decorators`)"
+            ) from None
+        return view
+
+    return mark
+
+
+def current_decision() -> Decision | None:
+    """The :class:`~corecors.Decision` for the current request, in a view or hook."""
+    decision: Decision | None = request.environ.get(ENVIRON_KEY)
+    return decision
+
+
+# -- per app -----------------------------------------------------------------
+
+
+class CORSState:
+    """What :meth:`CORS.init_app` leaves in ``app.extensions["corecors"]``.
+
+    It is also the WSGI layer that replaces ``app.wsgi_app``.
+
+    :ivar extension: the :class:`CORS` object.
+    :ivar config: the app-level :class:`~corecors.Config`.
+    """
+
+    __slots__ = ("_lock", "_table", "app", "config", "extension", "wsgi_app")
+
+    def __init__(self, extension: CORS, app: Flask, config: Config) -> None:
+        self.extension = extension
+        self.config = config
+        self.app = app
+        self.wsgi_app: WSGIApplication = app.wsgi_app
+        # id(Rule) -> its policy when it is not the app's; None until the
+        # first request. werkzeug Rules are unhashable but live as long as
+        # the app's url_map, so their ids are stable keys.
+        self._table: dict[int, Config] | None = None
+        self._lock = threading.Lock()
+
+    # -- the per-request path --------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        table = self._table
+        if table is None:
+            table = self._settle()
+        config: Config | None
+        if not table:
+            cors_request = Request.from_cgi(environ)
+            config = self.config
+        elif environ["REQUEST_METHOD"] == "OPTIONS":
+            cors_request = Request.from_cgi(environ)
+            config = self._options_config(environ, cors_request, table)
+        else:
+            config = None  # decided once Flask has matched the rule
+            # (an outer layer's decision, if any, is not this app's)
+            environ.pop(ENVIRON_KEY, None)
+        if config is not None:
+            decision = decide(cors_request, config)
+            environ[ENVIRON_KEY] = decision
+            if not decision.allowed and _log.isEnabledFor(logging.DEBUG):
+                _log_refusal(decision)
+            if decision.respond:
+                start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
+                return []
+            if decision.untouched:
+                return self.wsgi_app(environ, start_response)
+            if decision.kind == "preflight":
+                environ[_PASSTHROUGH_KEY] = config.preflight_status
+
+        started = False
+
+        def cors_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            nonlocal started
+            started = True
+            decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
+            if exc_info is None:
+                return start_response(status, decision.apply(headers))
+            return start_response(status, decision.apply(headers), exc_info)
+
+        try:
+            return self.wsgi_app(environ, cors_start_response)
+        except Exception:
+            # Flask lets an exception out in debug or testing mode, with
+            # PROPAGATE_EXCEPTIONS, or when an error handler itself fails.
+            if started:
+                raise
+            decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
+            if not decision.headers or decision.untouched or self._propagate():
+                raise
+            # An allowed cross-origin request: answer a 500 the browser can
+            # read, rather than leave a debugger page it would block.
+            self.app.logger.exception(
+                "Unhandled exception; corecors answered 500 with CORS headers"
+            )
+            headers = decision.apply(
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(_ERROR_BODY))),
+                ]
+            )
+            start_response("500 Internal Server Error", headers)
+            return [_ERROR_BODY]
+
+    def _decide_late(self, environ: WSGIEnvironment) -> Decision:
+        """Decide with the policy of the rule Flask matched (or the app's)."""
+        rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+        config = self.config
+        if rule is not None and self._table:
+            config = self._table.get(id(rule), config)
+        decision = decide(Request.from_cgi(environ), config)
+        environ[ENVIRON_KEY] = decision
+        if not decision.allowed and _log.isEnabledFor(logging.DEBUG):
+            _log_refusal(decision)
+        return decision
+
+    def _preprocess(self, endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if self._table:
+            environ = request.environ
+            if ENVIRON_KEY not in environ:
+                self._decide_late(environ)
+
+    def _options_config(
+        self, environ: WSGIEnvironment, cors_request: Request, table: dict[int, Config]
+    ) -> Config:
+        """The policy for an OPTIONS request, from the rule its follow-up hits.
+
+        A preflight asks about the request the browser will send next, so the
+        rule is matched with that method, exactly as Flask will match it.
+        """
+        app = self.app
+        method = cors_request.request_method or "OPTIONS"
+        try:
+            adapter = app.create_url_adapter(app.request_class(environ))
+            if adapter is None:
+                return self.config
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:  # not found, wrong method, redirect, bad host
+            return self.config
+        return table.get(id(rule), self.config)
+
+    def _propagate(self) -> bool:
+        # PROPAGATE_EXCEPTIONS = True and testing ask for the exception itself.
+        return self.app.config.get("PROPAGATE_EXCEPTIONS") is True or self.app.testing
+
+    # -- settled once, at the first request --------------------------------------
+
+    def _settle(self) -> dict[int, Config]:
+        with self._lock:
+            if self._table is not None:
+                return self._table
+            ext = self.extension
+            ext._frozen = True
+            app = self.app
+            default = self.config
+
+            by_name: dict[str, Config] = {}
+            for name, bp in app.blueprints.items():
+                policy = ext._blueprint_names.get(name) or ext._blueprints.get(bp)
+                if policy is not None:
+                    by_name[name] = policy
+            for name in ext._blueprint_names:
+                if name not in app.blueprints:
+                    raise ConfigError(
+                        "blueprint",
+                        name,
+                        f"is not registered on the app {app.name!r}",
+                        "use a registered name: " + (", ".join(sorted(app.blueprints)) or "none"),
+                    )
+            registered: set[object] = set(app.blueprints.values())
+            for obj in ext._blueprints:
+                if obj not in registered:
+                    raise ConfigError(
+                        "blueprint",
+                        getattr(obj, "name", obj),
+                        f"is not registered on the app {app.name!r}",
+                        "register the blueprint before the first request, or drop its policy",
+                    )
+
+            table: dict[int, Config] = {}
+            rules_seen: set[str] = set()
+            for rule in app.url_map.iter_rules():
+                policy = ext._rules.get(rule.rule)
+                if policy is not None:
+                    rules_seen.add(rule.rule)
+                view_policy = getattr(app.view_functions.get(rule.endpoint), _VIEW_ATTR, None)
+                if isinstance(view_policy, Config):
+                    policy = view_policy
+                if policy is None:
+                    # The blueprint chain as Flask's request.blueprints gives it.
+                    name = rule.endpoint.rpartition(".")[0]
+                    while name and policy is None:
+                        policy = by_name.get(name)
+                        name = name.rpartition(".")[0]
+                if policy is not None and policy is not default:
+                    table[id(rule)] = policy
+            for rule_text in ext._rules:
+                if rule_text not in rules_seen:
+                    shown = sorted({r.rule for r in app.url_map.iter_rules()})[:10]
+                    raise ConfigError(
+                        "rule",
+                        rule_text,
+                        f"is no URL rule of the app {app.name!r}",
+                        "write it exactly as registered; the app has: " + ", ".join(shown),
+                    )
+
+            if default.preflight_passthrough or any(
+                p.preflight_passthrough for p in table.values()
+            ):
+                self._install_passthrough()
+            self._table = table
+            return table
+
+    def _install_passthrough(self) -> None:
+        # preflight_passthrough: a valid preflight goes through Flask's
+        # request handling (before_request hooks, error handlers,
+        # after_request) but never reaches a view, Flask's automatic OPTIONS
+        # answer or a routing error: dispatching answers it instead.
+        app = self.app
+        dispatch = app.dispatch_request
+        response_class = app.response_class
+
+        def dispatch_request() -> ResponseReturnValue:
+            status = request.environ.get(_PASSTHROUGH_KEY)
+            if status is None:
+                return dispatch()
+            response = response_class(status=status)
+            del response.headers["Content-Type"]
+            return response
+
+        app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+
+
+def _log_refusal(decision: Decision) -> None:
+    # Reason codes only: raw request values never reach the log.
+    if decision.kind != "not_cors":
+        _log.debug("CORS %s refused: %s", decision.kind, ", ".join(decision.reasons))
