@@ -32,4 +32,4 @@ def safe() -> str | None:
 
 
 def wrap(app: object) -> CORSMiddleware:
-    return CORSMiddleware(app, build())  # type: ignore[arg-type]
+    return CORSMiddleware(app, build())  # type: ignore[arg-type]  # not a WSGI app
