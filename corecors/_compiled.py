@@ -22,6 +22,11 @@ MAX_METHOD_LENGTH = 64
 MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_REQUEST_HEADERS_NAMES = 64
 
+# Bounds on the memo tables below: a flood of distinct request values fills
+# them once and is then computed afresh each time, never stored.
+MAX_CACHED = 1024
+MAX_CACHED_REQUEST_HEADERS_LENGTH = 256
+
 # Fetch, "CORS-safelisted method": GET, HEAD, POST. A browser that asks
 # about one of these needs no Access-Control-Allow-Methods to cover it.
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -37,7 +42,12 @@ def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> De
 
 
 class _ActualTable(dict[str, Decision]):
-    """Origin -> Decision for actual requests; misses go to the matcher."""
+    """Origin -> Decision for actual requests; misses go to the matcher.
+
+    A hit is one C-level dict lookup. Listed origins are entered at
+    construction; any other origin is matched once, then remembered while
+    the table has room (see :meth:`Compiled.actual_for`).
+    """
 
     __slots__ = ("_c",)
 
@@ -51,13 +61,41 @@ class _ActualTable(dict[str, Decision]):
 
 class Compiled:
     __slots__ = (
-        "enabled", "untouched_ws", "disabled", "no_origin", "actual", "exact",
-        "pattern", "regexes", "any_origin", "actual_denied", "actual_malformed",
-        "static_actual", "credentials", "allowed_tail", "methods", "any_method",
-        "echo_method", "headers", "any_header", "echo_headers",
-        "acam", "acah", "max_age", "pna", "passthrough", "status", "failure_status",
-        "preflight_vary", "preflight_vary_value", "preflight_exact", "vary",
-        "cache",
+        "acah",
+        "acam",
+        "actual",
+        "actual_denied",
+        "actual_limit",
+        "actual_malformed",
+        "allowed_tail",
+        "any_header",
+        "any_method",
+        "any_origin",
+        "checked_headers",
+        "credentials",
+        "disabled",
+        "echo_headers",
+        "echo_method",
+        "enabled",
+        "exact",
+        "failure_status",
+        "headers",
+        "max_age",
+        "methods",
+        "no_origin",
+        "passthrough",
+        "pattern",
+        "pna",
+        "preflight_cache",
+        "preflight_exact",
+        "preflight_vary",
+        "preflight_vary_value",
+        "refused",
+        "regexes",
+        "static_actual",
+        "status",
+        "untouched_ws",
+        "vary",
     )
 
     def __init__(
@@ -133,10 +171,17 @@ class Compiled:
 
         self.max_age = None if config.max_age == -1 else str(config.max_age)
 
-        self.cache: dict[str, Decision] = {}
+        # Memo tables: every entry is a pure function of the immutable config
+        # and its key, so a hit returns exactly what computing would.
+        self.checked_headers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        self.refused: dict[tuple[str, ...], Decision] = {}
+        self.preflight_cache: dict[tuple[str, str, tuple[str, ...], bool], Decision] = {}
         self.actual = _ActualTable(self)
+        self.actual_limit = len(exact) + MAX_CACHED
         self.preflight_exact: dict[tuple[str, bool], Decision] = {}
-        for origin in exact:
+        # With '*' every origin gets the static answer, listed or not: an
+        # echoed origin without Vary: Origin would poison shared caches.
+        for origin in () if static else exact:
             self.actual[origin] = Decision(
                 "actual", True, (), False, None, ((ACAO, origin), *tail), vary
             )
@@ -163,21 +208,19 @@ class Compiled:
 
     def actual_for(self, origin: str) -> Decision:
         """The decision for an actual request whose origin is not listed exactly."""
-        if self.static_actual is not None:
-            return self.static_actual
-        cached = self.cache.get(origin)
-        if cached is not None:
-            return cached
         reason = self.origin_reason(origin)
-        if reason == "origin_malformed":
-            return self.actual_malformed
-        if reason is not None:
-            return self.actual_denied
-        decision = Decision(
-            "actual", True, (), False, None, ((ACAO, origin), *self.allowed_tail), self.vary
-        )
-        if len(self.cache) < 1024:  # bounded: a flood of origins cannot grow it
-            self.cache[origin] = decision
+        if reason is None:
+            decision = self.static_actual or Decision(
+                "actual", True, (), False, None, ((ACAO, origin), *self.allowed_tail), self.vary
+            )
+        elif reason == "origin_malformed":
+            decision = self.actual_malformed
+        else:
+            decision = self.actual_denied
+        # Bounded: a flood of distinct origins cannot grow the table, and
+        # an over-long origin (malformed anyway) is never stored.
+        if len(self.actual) < self.actual_limit and len(origin) <= MAX_ORIGIN_LENGTH:
+            self.actual[origin] = decision
         return decision
 
     # -- preflights --------------------------------------------------------
@@ -207,16 +250,37 @@ class Compiled:
             "preflight", True, (), True, self.status, tuple(headers), self.preflight_vary
         )
 
+    def preflight_allowed_cached(
+        self, origin: str, method: str, names: tuple[str, ...], pna: bool
+    ) -> Decision:
+        """:meth:`preflight_allowed`, remembered by what the answer depends on."""
+        key = (
+            "*" if self.any_origin else origin,
+            method if self.echo_method else "",
+            names if self.echo_headers else (),
+            pna,
+        )
+        decision = self.preflight_cache.get(key)
+        if decision is None:
+            decision = self.preflight_allowed(origin, method, names, pna)
+            if len(self.preflight_cache) < MAX_CACHED:
+                self.preflight_cache[key] = decision
+        return decision
+
     def preflight_refused(self, reasons: tuple[str, ...]) -> Decision:
         # A refused preflight discloses nothing of the policy: no CORS headers.
-        return Decision(
-            "preflight", False, reasons, True, self.failure_status,
-            (("Vary", self.preflight_vary_value), NO_BODY), self.preflight_vary,
+        # Reason codes come from a small fixed set, so this table stays small.
+        # decide() looks in self.refused first; what is stored here is found
+        # there next time.
+        headers = (("Vary", self.preflight_vary_value), NO_BODY)
+        decision = Decision(
+            "preflight", False, reasons, True, self.failure_status, headers, self.preflight_vary
         )
+        self.refused[reasons] = decision
+        return decision
 
-    def check_method(self, method: str) -> str | None:
-        if method in self.methods:
-            return None
+    def unlisted_method_reason(self, method: str) -> str | None:
+        """The reason code for a requested method not in self.methods, or None."""
         # Fetch compares methods byte for byte: "patch" is not "PATCH".
         if len(method) > MAX_METHOD_LENGTH or TOKEN.fullmatch(method) is None:
             return "method_malformed"
@@ -230,12 +294,23 @@ class Compiled:
             return "headers_over_limit", ()
         if raw.count(",") >= MAX_REQUEST_HEADERS_NAMES:
             return "headers_over_limit", ()
+        # Browsers send the same short list again and again: remember it
+        # (decide() looks in self.checked_headers before calling this).
+        checked = self._check_header_names(raw)
+        if len(raw) <= MAX_CACHED_REQUEST_HEADERS_LENGTH and len(self.checked_headers) < MAX_CACHED:
+            self.checked_headers[raw] = checked
+        return checked
+
+    def _check_header_names(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
         names: list[str] = []
         allowed = self.headers
         for item in raw.split(","):
             # A comma list element with optional whitespace; empty ones are
             # tolerated (RFC 9110, 5.6.1).
-            name = item.strip(" \t").lower()
+            name = item.strip(" \t")
+            # Fetch lower-cases ASCII only: a non-ASCII name must not fold
+            # into a listed one (the Kelvin sign K lower-cases to "k").
+            name = name.lower() if name.isascii() else name
             if not name:
                 continue
             if name not in allowed:

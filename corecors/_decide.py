@@ -35,16 +35,19 @@ def decide(request: Request, config: Config) -> Decision:
         return c.actual[origin]
 
     reasons: list[str] = []
-    reason = c.origin_reason(origin)
-    if reason is not None:
-        reasons.append(reason)
-    reason = c.check_method(method)
-    if reason is not None:
-        reasons.append(reason)
+    # The origin check is the one an actual request gets; its table
+    # remembers every origin's verdict, so a repeat is one dict lookup.
+    verdict = c.actual[origin]
+    if not verdict.allowed:
+        reasons.append(verdict.reasons[0])
+    if method not in c.methods:
+        reason = c.unlisted_method_reason(method)
+        if reason is not None:
+            reasons.append(reason)
     names: tuple[str, ...] = ()
     raw = request.request_headers
     if raw is not None:
-        reason, names = c.check_headers(raw)
+        reason, names = c.checked_headers.get(raw) or c.check_headers(raw)
         if reason is not None:
             reasons.append(reason)
     # Private Network Access: answer "Access-Control-Request-Private-Network:
@@ -53,8 +56,9 @@ def decide(request: Request, config: Config) -> Decision:
     if pna and not c.pna:
         reasons.append("private_network_not_allowed")
     if reasons:
-        return c.preflight_refused(tuple(reasons))
+        refusal = tuple(reasons)
+        return c.refused.get(refusal) or c.preflight_refused(refusal)
     cached = c.preflight_exact.get((origin, pna))
     if cached is not None:
         return cached
-    return c.preflight_allowed(origin, method, names, pna)
+    return c.preflight_allowed_cached(origin, method, names, pna)

@@ -115,14 +115,23 @@ request_headers=None, private_network=False, websocket=False)
         get = environ.get
         pna = get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
         upgrade = get("HTTP_UPGRADE")
-        return cls(
-            environ["REQUEST_METHOD"],
-            get("HTTP_ORIGIN"),
-            get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-            get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            pna is not None and _is_true(pna),
-            upgrade is not None and _is_websocket(upgrade),
+        # Every field is given, so build the tuple directly rather than
+        # through the generated __new__ (this runs once per WSGI request).
+        # A field added to Request must be added here too (tests/perf checks).
+        return _tuple_new(
+            cls,
+            (
+                environ["REQUEST_METHOD"],
+                get("HTTP_ORIGIN"),
+                get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+                get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                pna is not None and _is_true(pna),
+                upgrade is not None and _is_websocket(upgrade),
+            ),
         )
+
+
+_tuple_new = tuple.__new__
 
 
 def _is_true(value: str) -> bool:
@@ -179,6 +188,20 @@ class Decision:
         """
         if self.untouched:
             return list(headers)
+        # Fast path for the usual response: a list of tuples none of which
+        # is Vary or Access-Control-* (the first letter rules out the rest),
+        # so there is nothing to drop or merge. The result is the same list
+        # the general loop below builds.
+        if type(headers) is list:
+            for item in headers:
+                if type(item) is not tuple or len(item) != 2 or item[0][:1] in "aAvV":
+                    break
+            else:
+                tokens = self.vary
+                if not tokens:
+                    return [*headers, *self.headers]
+                if len(tokens) == 1 and tokens[0]:
+                    return [*headers, ("Vary", tokens[0]), *self.headers]
         out: list[Header] = []
         app_vary: list[str] = []
         for name, value in headers:

@@ -1,0 +1,402 @@
+"""Turn the measurements into the targets' verdicts, a markdown table and a chart."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from memory import MemoryRow
+from subjects import FLASK_SUBJECTS, KINDS, STARLETTE_SUBJECTS, WSGI_SUBJECTS
+
+Medians = dict[tuple[str, str, str], float]
+
+#: Above this spread (max - min) / median of the bare server's rounds, the
+#: end-to-end verdict is NOISY rather than PASS or FAIL.
+E2E_MAX_SPREAD = 0.05
+
+
+@dataclass
+class Target:
+    what: str
+    measured: float | None
+    limit: str
+    ok: bool | None
+    shown: str = ""
+    noisy: bool = False
+
+    @property
+    def verdict(self) -> str:
+        if self.noisy:
+            return "NOISY"
+        if self.ok is None:
+            return "n/a"
+        return "PASS" if self.ok else "FAIL"
+
+
+def _get(medians: Medians, group: str, kind: str, name: str) -> float | None:
+    return medians.get((group, kind, name))
+
+
+def _overhead(
+    medians: Medians, group: str, kind: str, name: str, base: str = "bare"
+) -> float | None:
+    value, bare = _get(medians, group, kind, name), _get(medians, group, kind, base)
+    if value is None or bare is None:
+        return None
+    return value - bare
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def _target(
+    what: str, value: float | None, limit: float, shown: str, *, below: bool = False
+) -> Target:
+    if value is None:
+        return Target(what, None, shown, None, "not measured")
+    ok = value < limit if below else value <= limit
+    return Target(what, value, shown, ok)
+
+
+def targets(
+    medians: Medians,
+    memory: Sequence[MemoryRow],
+    e2e: dict[str, list[float]] | None,
+) -> list[Target]:
+    out: list[Target] = []
+    empty = _get(medians, "decide", "-", "empty call")
+    for name, limit in (("allowed_actual", 10), ("allowed_preflight", 30)):
+        value = _ratio(_get(medians, "decide", name, "corecors"), empty)
+        out.append(_target(f"decide() {name.replace('_', ' ')} / empty call", value, limit,
+                           f"≤ {limit}×"))
+    ovh = _overhead(medians, "wsgi", "allowed_actual", "corecors")
+    out.append(_target(
+        "WSGI overhead, allowed actual / table-floor overhead",
+        _ratio(ovh, _overhead(medians, "wsgi", "allowed_actual", "floor")), 1.5, "≤ 1.5×",
+    ))
+    out.append(_target(
+        "WSGI overhead, allowed actual / wsgicors overhead",
+        _ratio(ovh, _overhead(medians, "wsgi", "allowed_actual", "wsgicors")), 0.5, "≤ 0.5×",
+    ))
+    flask_ovh = _overhead(medians, "flask", "allowed_actual", "corecors")
+    out.append(_target(
+        "Flask extension overhead / bare Flask hello",
+        _ratio(flask_ovh, _get(medians, "flask", "allowed_actual", "bare")), 0.05, "≤ 5%",
+    ))
+    out.append(_target(
+        "Flask extension overhead / flask-cors overhead",
+        _ratio(flask_ovh, _overhead(medians, "flask", "allowed_actual", "flask-cors")),
+        1 / 15, "≤ 1/15 (0.067)",
+    ))
+    out.append(_target(
+        "Flask: corecors preflight / Flask answering OPTIONS itself",
+        _ratio(_get(medians, "flask", "allowed_preflight", "corecors"),
+               _get(medians, "flask", "allowed_preflight", "bare")),
+        1.0, "< 1×", below=True,
+    ))
+    normal = _get(medians, "decide", "allowed_preflight", "corecors")
+    for kind in KINDS:
+        if kind.adversarial:
+            out.append(_target(
+                f"decide() {kind.label} / allowed preflight",
+                _ratio(_get(medians, "decide", kind.name, "corecors"), normal), 50, "≤ 50×",
+            ))
+    by_kind = {row.kind: row for row in memory}
+    for kind in KINDS:
+        full, tenth = by_kind.get(kind.name), by_kind.get(f"{kind.name}_tenth")
+        if full is None or tenth is None:
+            continue
+        grows = max(full.decide_peak - tenth.decide_peak, full.wsgi_peak - tenth.wsgi_peak)
+        out.append(Target(
+            f"memory, {kind.label}: peak growth from a tenth to full size",
+            grows, "≤ 64 B (no growth)", grows <= 64,
+            f"{grows:+d} B (decide {full.decide_peak} B, WSGI call {full.wsgi_peak} B)",
+        ))
+    if e2e:
+        cost = throughput_cost(e2e, "corecors")
+        target = _target("gunicorn throughput cost, corecors", cost, 0.02, "≤ 2%")
+        bare = e2e.get("bare") or []
+        spread = (max(bare) - min(bare)) / statistics.median(bare) if len(bare) > 1 else 0.0
+        if len(bare) < 2 and cost is not None:
+            target.noisy = True
+            target.shown = f"{cost * 100:.1f}% (one round only, as with --quick: no verdict)"
+        elif spread > E2E_MAX_SPREAD and cost is not None:
+            # The machine was busy: rounds of the same server disagree by
+            # more than the effect being measured, so no verdict.
+            target.noisy = True
+            target.shown = (f"{cost * 100:.1f}% (bare throughput varied {spread:.0%} "
+                            "between rounds: re-run on a quiet machine)")
+        out.append(target)
+    else:
+        out.append(Target("gunicorn throughput cost, corecors", None, "≤ 2%", None, "skipped"))
+    return out
+
+
+def throughput_cost(e2e: dict[str, list[float]], name: str) -> float | None:
+    """1 - throughput / bare throughput, the median of per-round ratios."""
+    bare, subject = e2e.get("bare"), e2e.get(name)
+    if not bare or not subject:
+        return None
+    return 1 - statistics.median(s / b for s, b in zip(subject, bare, strict=True))
+
+
+# -- formatting ------------------------------------------------------------------------
+
+
+def _ns(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    ns = seconds * 1e9
+    if abs(ns) >= 10_000:
+        return f"{ns / 1000:,.1f} µs"
+    return f"{ns:,.0f} ns"
+
+
+def _signed(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    text = _ns(abs(seconds))
+    return ("+" if seconds >= 0 else "−") + text
+
+
+def _format_measured(t: Target) -> str:
+    if t.shown:
+        return t.shown
+    if t.measured is None:
+        return "–"
+    if t.limit.endswith("%"):
+        return f"{t.measured * 100:.1f}%"
+    return f"{t.measured:.3g}×" if t.measured < 100 else f"{t.measured:,.0f}×"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _group_table(medians: Medians, group: str, names: Sequence[str], base: str) -> list[str]:
+    header = ["request", base] + [f"{n} (overhead)" for n in names if n != base]
+    rows = []
+    for kind in KINDS:
+        if _get(medians, group, kind.name, base) is None:
+            continue
+        row = [kind.label, _ns(_get(medians, group, kind.name, base))]
+        for name in names:
+            if name == base:
+                continue
+            value = _get(medians, group, kind.name, name)
+            row.append(
+                "–" if value is None
+                else f"{_ns(value)} ({_signed(_overhead(medians, group, kind.name, name, base))})"
+            )
+        rows.append(row)
+    return _table(header, rows)
+
+
+def markdown(
+    medians: Medians,
+    memory: Sequence[MemoryRow],
+    e2e: dict[str, list[float]] | None,
+    verdicts: Sequence[Target],
+    meta: dict[str, Any],
+) -> str:
+    lines = [
+        "<!-- Written by bench/run.py; do not edit by hand. -->",
+        "",
+        f"Command: `{meta['command']}` · {meta['when']} · Python {meta['python']} · "
+        f"{meta['cpus']} CPUs, load average {meta['load']} at start · "
+        f"{meta['rounds']} interleaved rounds · runtime {meta['runtime']:.0f} s"
+        + (" · **quick run**" if meta["quick"] else ""),
+        "",
+        "### Targets",
+        "",
+    ]
+    lines += _table(
+        ["target", "measured", "limit", "verdict"],
+        ([t.what, _format_measured(t), t.limit, f"**{t.verdict}**"] for t in verdicts),
+    )
+    empty = _get(medians, "decide", "-", "empty call")
+    lines += [
+        "",
+        "### `decide()` alone",
+        "",
+        f"Median per call; the unit is an empty Python function with the same calling "
+        f"shape, `f(request, config)`: {_ns(empty)}.",
+        "",
+    ]
+    rows = []
+    for kind in KINDS:
+        value = _get(medians, "decide", kind.name, "corecors")
+        ratio = _ratio(value, empty)
+        rows.append([kind.label, _ns(value), "–" if ratio is None else f"{ratio:.1f}×"])
+    lines += _table(["request", "decide()", "× empty call"], rows)
+    lines += [
+        "",
+        "### WSGI middleware on a bare WSGI app",
+        "",
+        "Median per request, prebuilt environ copied for every call; in brackets the "
+        "overhead over the bare app. The floor only looks the Origin up in a dict and "
+        "appends two precomputed headers.",
+        "",
+    ]
+    lines += _group_table(medians, "wsgi", list(WSGI_SUBJECTS), "bare")
+    lines += [
+        "",
+        "### Flask hello app",
+        "",
+        "Median per request through `app(environ, start_response)`; in brackets the "
+        "overhead over bare Flask. For preflights, bare Flask answers `OPTIONS` itself "
+        "(its automatic OPTIONS response), so a negative overhead means corecors answers "
+        "the preflight for less than Flask would.",
+        "",
+    ]
+    lines += _group_table(medians, "flask", list(FLASK_SUBJECTS), "bare")
+    lines += [
+        "",
+        "### Reference: Starlette's CORSMiddleware (ASGI)",
+        "",
+        "A bare Starlette app driven directly with a prebuilt scope and no-op "
+        "receive/send in one asyncio loop.",
+        "",
+    ]
+    lines += _group_table(medians, "starlette", list(STARLETTE_SUBJECTS), "bare")
+    lines += [
+        "",
+        "### Memory per decision (tracemalloc peak above the start, after one warm-up call)",
+        "",
+    ]
+    lines += _table(
+        ["request", "header size", "decide()", "WSGI middleware call"],
+        (
+            [row.label, f"{row.header_bytes:,} B", f"{row.decide_peak:,} B",
+             f"{row.wsgi_peak:,} B"]
+            for row in memory
+        ),
+    )
+    lines += ["", "### End to end: gunicorn + wrk", ""]
+    if e2e:
+        lines += [
+            f"gunicorn gthread ({meta['workers']} workers × {meta['threads']} threads) on "
+            f"127.0.0.1 serving the Flask hello app; `wrk -t2 -c16 -d{meta['wrk_seconds']}s` "
+            f"with an allowed `Origin`, {len(e2e['bare'])} interleaved round(s). Cost is "
+            "1 − throughput / bare throughput, the median of per-round ratios.",
+            "",
+        ]
+        rows = []
+        for name, values in e2e.items():
+            cost = throughput_cost(e2e, name) if name != "bare" else None
+            rows.append([
+                name, f"{statistics.median(values):,.0f}",
+                ", ".join(f"{v:,.0f}" for v in values),
+                "–" if cost is None else f"{cost * 100:.1f}%",
+            ])
+        lines += _table(["subject", "median req/s", "per round", "throughput cost"], rows)
+    else:
+        lines.append(f"Skipped: {meta.get('e2e_skipped', 'not requested')}.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+COLORS = {
+    "floor": "#b0b0b0",
+    "corecors": "#2a7ab0",
+    "wsgicors": "#e07b39",
+    "flask-cors": "#e07b39",
+    "starlette-cors": "#6a9f4f",
+}
+
+
+def chart(
+    medians: Medians, e2e: dict[str, list[float]] | None, path: Path
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 9.5))
+    labels = [k.label for k in KINDS]
+    ys = list(range(len(KINDS)))
+
+    ax = axes[0][0]
+    empty = _get(medians, "decide", "-", "empty call") or 1.0
+    values = [(_get(medians, "decide", k.name, "corecors") or 0) / empty for k in KINDS]
+    ax.barh(ys, values, color=COLORS["corecors"])
+    ax.set_yticks(ys, labels)
+    ax.invert_yaxis()
+    ax.axvline(10, color="#999", linestyle=":", label="10× (actual request target)")
+    ax.axvline(30, color="#555", linestyle="--", label="30× (preflight target)")
+    ax.set_xlim(0, max(35.0, max(values) * 1.1))
+    ax.set_xlabel("decide() cost, × an empty function call")
+    ax.set_title("decide() alone")
+    ax.legend(loc="upper right", fontsize=8)
+
+    def grouped(ax: Any, group: str, names: Sequence[str], unit: float, xlabel: str,
+                title: str) -> None:
+        height = 0.8 / len(names)
+        for i, name in enumerate(names):
+            vals = [(_overhead(medians, group, k.name, name) or 0) / unit for k in KINDS]
+            ax.barh([y + (i - (len(names) - 1) / 2) * height for y in ys], vals,
+                    height=height, label=name, color=COLORS.get(name, "#888"))
+        ax.set_yticks(ys, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+    def compact(x: float, _: object) -> str:
+        for size, suffix in ((1e6, "M"), (1e3, "k")):
+            if abs(x) >= size:
+                return f"{x / size:g}{suffix}"
+        return f"{x:g}"
+
+    plain = FuncFormatter(compact)
+
+    ax = axes[0][1]
+    grouped(ax, "wsgi", [n for n in WSGI_SUBJECTS if n != "bare"], 1e-9,
+            "overhead over the bare WSGI app, ns (log scale)", "WSGI middleware")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: ""))
+    ax.xaxis.set_major_formatter(plain)
+
+    ax = axes[1][0]
+    grouped(ax, "flask", [n for n in FLASK_SUBJECTS if n != "bare"], 1e-6,
+            "overhead over bare Flask, µs (symmetric log scale; negative: "
+            "cheaper than Flask's own OPTIONS)", "Flask extension")
+    ax.set_xscale("symlog", linthresh=1.0)
+    low, high = ax.get_xlim()
+    ax.set_xticks([t for t in (-1e4, -100, -1, 0, 1, 100, 1e4, 1e6) if low <= t <= high])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.xaxis.set_major_formatter(plain)
+    ax.axvline(0, color="#333", linewidth=0.8)
+
+    ax = axes[1][1]
+    if e2e:
+        names = [n for n in e2e if n != "bare"]
+        costs = [(throughput_cost(e2e, n) or 0) * 100 for n in names]
+        ax.bar(names, costs, color=[COLORS.get(n, "#888") for n in names])
+        ax.axhline(2, color="#555", linestyle="--", label="2% target")
+        ax.axhline(0, color="#333", linewidth=0.8)
+        ax.set_ylabel("throughput cost under gunicorn + wrk, %")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "end-to-end run skipped", ha="center", va="center")
+        ax.set_axis_off()
+    title = "End to end (gunicorn, wrk)"
+    bare = (e2e or {}).get("bare") or []
+    if len(bare) > 1 and (max(bare) - min(bare)) / statistics.median(bare) > E2E_MAX_SPREAD:
+        title += ": NOISY run, re-run on a quiet machine"
+    ax.set_title(title)
+    fig.suptitle("corecors: cost of the CORS layer (medians of interleaved rounds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
