@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import Config, Decision, Request, decide
+from corecors import Config, Decision, decide_cgi
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -38,7 +38,6 @@ ENVIRON_KEY = "corecors.decision"
 
 _ERROR_BODY = b"Internal Server Error"
 
-_from_cgi = Request.from_cgi
 
 
 def status_line(status: int) -> str:
@@ -78,13 +77,14 @@ class CORSMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # This runs on every request: keep it to the decision, one closure
         # and the header rewrite (see docs/performance.md before adding to it).
-        decision = decide(_from_cgi(environ), self.config)
+        decision = decide_cgi(environ, self.config)
         environ[ENVIRON_KEY] = decision
         if decision.respond:
             start_response(self._status_lines[decision.status], list(decision.headers))  # type: ignore[index]
             return []
         if decision.untouched:
             return self.app(environ, start_response)
+        apply = decision.apply
         started = False
 
         def cors_start_response(
@@ -93,8 +93,8 @@ class CORSMiddleware:
             nonlocal started
             started = True
             if exc_info is None:
-                return start_response(status, decision.apply(headers))
-            return start_response(status, decision.apply(headers), exc_info)
+                return start_response(status, apply(headers))
+            return start_response(status, apply(headers), exc_info)
 
         try:
             return self.app(environ, cors_start_response)

@@ -15,7 +15,7 @@ WSGI, Flask and proxy hooks.
 """
 
 from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
-from ._decide import decide
+from ._decide import decide, decide_cgi
 from ._errors import ConfigError
 from ._model import REASONS, Decision, Request, merge_vary
 
@@ -30,6 +30,7 @@ __all__ = [
     "Request",
     "__version__",
     "decide",
+    "decide_cgi",
     "merge_vary",
 ]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ._config import Config
 from ._model import Decision, Request
 
-__all__ = ["decide"]
+__all__ = ["decide", "decide_cgi"]
 
 
 def decide(request: Request, config: Config) -> Decision:
@@ -62,3 +65,27 @@ def decide(request: Request, config: Config) -> Decision:
     if cached is not None:
         return cached
     return c.preflight_allowed_cached(origin, method, names, pna)
+
+
+def decide_cgi(environ: Mapping[str, Any], config: Config) -> Decision:
+    """:func:`decide` for CGI-style variables, such as a WSGI environ.
+
+    The same answer as ``decide(Request.from_cgi(environ), config)``, without
+    building the :class:`Request` for the common requests (no Origin, or an
+    Origin on anything but ``OPTIONS``). Adapters for WSGI servers call this.
+
+    >>> from corecors import Config, decide_cgi
+    >>> config = Config(allow_origins=["https://app.example.com"])
+    >>> decide_cgi({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://app.example.com"},
+    ...            config).allowed
+    True
+    """
+    c = config._c
+    get = environ.get
+    if c.enabled and get("HTTP_UPGRADE") is None:
+        origin = get("HTTP_ORIGIN")
+        if origin is None:
+            return c.no_origin
+        if environ["REQUEST_METHOD"] != "OPTIONS":
+            return c.actual[origin]
+    return decide(Request.from_cgi(environ), config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 __all__ = ["REASONS", "Decision", "Request", "merge_vary"]
@@ -174,6 +174,12 @@ class Decision:
     vary: tuple[str, ...]
     #: leave the application's response alone
     untouched: bool = False
+    # What apply() appends to a response that has no Vary of its own.
+    _tail: list[Header] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tail = [("Vary", ", ".join(self.vary))] if self.vary else []
+        object.__setattr__(self, "_tail", [*tail, *self.headers])
 
     def apply(self, headers: Iterable[Header]) -> list[Header]:
         """Return the application's response headers with this decision applied.
@@ -188,20 +194,16 @@ class Decision:
         """
         if self.untouched:
             return list(headers)
-        # Fast path for the usual response: a list of tuples none of which
-        # is Vary or Access-Control-* (the first letter rules out the rest),
-        # so there is nothing to drop or merge. The result is the same list
-        # the general loop below builds.
+        # Fast path for the usual response: a list whose names are all known
+        # to be neither Vary nor Access-Control-* (one set lookup each), so
+        # there is nothing to drop or merge.
         if type(headers) is list:
+            plain = _PLAIN_NAMES
             for item in headers:
-                if type(item) is not tuple or len(item) != 2 or item[0][:1] in "aAvV":
+                if type(item) is not tuple or item[0] not in plain:
                     break
             else:
-                tokens = self.vary
-                if not tokens:
-                    return [*headers, *self.headers]
-                if len(tokens) == 1 and tokens[0]:
-                    return [*headers, ("Vary", tokens[0]), *self.headers]
+                return headers + self._tail
         out: list[Header] = []
         app_vary: list[str] = []
         for name, value in headers:
@@ -210,11 +212,20 @@ class Decision:
                 app_vary.append(value)
             elif not lname.startswith("access-control-"):
                 out.append((name, value))
+                if len(_PLAIN_NAMES) < _MAX_PLAIN_NAMES:
+                    _PLAIN_NAMES.add(name)
         vary = merge_vary(app_vary, self.vary)
         if vary:
             out.append(("Vary", vary))
         out.extend(self.headers)
         return out
+
+
+# Response header names, as applications spell them, that are neither Vary
+# nor Access-Control-*: learned by apply() and bounded, so that the usual
+# response is checked with one set lookup per header.
+_MAX_PLAIN_NAMES = 256
+_PLAIN_NAMES: set[str] = {"Content-Type", "Content-Length", "content-type", "content-length"}
 
 
 def merge_vary(existing: Iterable[str], tokens: tuple[str, ...]) -> str:

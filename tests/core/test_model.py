@@ -266,3 +266,18 @@ def test_merge_vary_keeps_the_applications_tokens_and_adds_ours_once(
     existing: list[str], tokens: tuple[str, ...], expected: str
 ) -> None:
     assert merge_vary(existing, tokens) == expected
+
+
+def test_apply_is_exact_for_any_number_of_distinct_header_names() -> None:
+    # apply() remembers a bounded number of plain header names for its fast
+    # path; past the bound, and for names it never saw, it must be as exact.
+    decision = decide(Request("GET", origin="https://app.example.com"), CONFIG)
+    names = [f"X-Distinct-{i}" for i in range(600)]
+    app = [(name, "1") for name in names]
+    for _ in range(2):
+        out = decision.apply(app)
+        assert out[: len(app)] == app
+        assert out[len(app)] == ("Vary", "Origin")
+        assert out[len(app) + 1 :] == list(decision.headers)
+    mixed = [*app[:5], ("access-control-allow-origin", "*"), ("vary", "Accept")]
+    assert decision.apply(mixed) == [*app[:5], ("Vary", "Accept, Origin"), *decision.headers]
