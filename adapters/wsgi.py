@@ -39,7 +39,6 @@ ENVIRON_KEY = "corecors.decision"
 _ERROR_BODY = b"Internal Server Error"
 
 
-
 def status_line(status: int) -> str:
     """``204`` -> ``"204 No Content"``."""
     try:

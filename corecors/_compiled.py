@@ -119,7 +119,8 @@ class Compiled:
         # answer to another. A static '*' answer does not depend on it.
         static = any_origin
         self.vary = vary = () if static else ("Origin",)
-        self.preflight_vary = vary + (
+        self.preflight_vary = (
+            *vary,
             "Access-Control-Request-Method",
             "Access-Control-Request-Headers",
             "Access-Control-Request-Private-Network",
@@ -129,8 +130,12 @@ class Compiled:
         self.untouched_ws = _not_cors("websocket", (), untouched=True)
         self.disabled = _not_cors("disabled", (), untouched=True)
         self.no_origin = _not_cors("no_origin", vary)
-        self.actual_denied = Decision("actual", False, ("origin_not_allowed",), False, None, (), vary)
-        self.actual_malformed = Decision("actual", False, ("origin_malformed",), False, None, (), vary)
+        self.actual_denied = Decision(
+            "actual", False, ("origin_not_allowed",), False, None, (), vary
+        )
+        self.actual_malformed = Decision(
+            "actual", False, ("origin_malformed",), False, None, (), vary
+        )
 
         # Headers every allowed response carries after the ACAO line.
         tail: list[Header] = []
@@ -140,8 +145,7 @@ class Compiled:
             tail.append(("Access-Control-Expose-Headers", ", ".join(config.expose_headers)))
         self.allowed_tail = tuple(tail)
         self.static_actual = (
-            Decision("actual", True, (), False, None, ((ACAO, "*"), *tail), ())
-            if static else None
+            Decision("actual", True, (), False, None, ((ACAO, "*"), *tail), ()) if static else None
         )
 
         methods = config.allow_methods
@@ -187,9 +191,7 @@ class Compiled:
             )
             if not (self.echo_method or self.echo_headers):
                 for pna in (False, True) if self.pna else (False,):
-                    self.preflight_exact[origin, pna] = self.preflight_allowed(
-                        origin, "", (), pna
-                    )
+                    self.preflight_exact[origin, pna] = self.preflight_allowed(origin, "", (), pna)
 
     # -- origins -----------------------------------------------------------
 

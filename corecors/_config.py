@@ -66,7 +66,9 @@ def _as_tuple(option: str, value: object) -> tuple[object, ...]:
         return (value,)
     if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
         raise ConfigError(
-            option, value, f"is a {type(value).__name__}",
+            option,
+            value,
+            f"is a {type(value).__name__}",
             "give a string or a list of strings",
         )
     return tuple(value)
@@ -88,12 +90,16 @@ def _tokens(option: str, value: object, what: str) -> tuple[str, ...]:
     for item in _as_tuple(option, value):
         if not isinstance(item, str):
             raise ConfigError(
-                option, item, f"is a {type(item).__name__}, not a string",
+                option,
+                item,
+                f"is a {type(item).__name__}, not a string",
                 f"give each {what} as a string",
             )
         if item != "*" and not is_token(item):
             raise ConfigError(
-                option, item, f"is not a valid {what} (an HTTP token: no spaces, "
+                option,
+                item,
+                f"is not a valid {what} (an HTTP token: no spaces, "
                 "commas, colons or control characters)",
                 f"write one {what} per entry, such as "
                 + ("'PATCH'" if what == "method" else "'X-Requested-With'"),
@@ -168,20 +174,25 @@ class Config:
                 raise ConfigError(name, given[name], "is not an integer", "write a whole number")
         if max_age < -1:
             raise ConfigError(
-                "max_age", max_age, "is below -1",
+                "max_age",
+                max_age,
+                "is below -1",
                 "write a number of seconds, 0 to send 'Access-Control-Max-Age: 0', "
                 "or -1 to send no Access-Control-Max-Age",
             )
         if not 200 <= preflight_status <= 299:
             raise ConfigError(
-                "preflight_status", preflight_status,
+                "preflight_status",
+                preflight_status,
                 "is not a 2xx status, and browsers fail a preflight answered with anything else",
                 "use 204 (the default) or 200",
             )
         if not 400 <= preflight_failure_status <= 599:
             raise ConfigError(
-                "preflight_failure_status", preflight_failure_status,
-                "is not a 4xx or 5xx status", "use 403 (the default)",
+                "preflight_failure_status",
+                preflight_failure_status,
+                "is not a 4xx or 5xx status",
+                "use 403 (the default)",
             )
         set_(self, "max_age", max_age)
         set_(self, "preflight_status", preflight_status)
@@ -198,9 +209,7 @@ class Config:
                 patterns.append(parse_origin("allow_origins", entry, pattern=True))
             else:
                 exact.append(parse_origin("allow_origins", entry, pattern=False).serialise())
-        origins = _dedupe(
-            (["*"] if any_origin else []) + exact + [p.serialise() for p in patterns]
-        )
+        origins = _dedupe((["*"] if any_origin else []) + exact + [p.serialise() for p in patterns])
         set_(self, "allow_origins", origins)
 
         regexes: list[re.Pattern[str]] = []
@@ -208,21 +217,27 @@ class Config:
             if isinstance(item, re.Pattern):
                 if not isinstance(item.pattern, str):
                     raise ConfigError(
-                        "allow_origin_regexes", item, "is a bytes pattern",
+                        "allow_origin_regexes",
+                        item,
+                        "is a bytes pattern",
                         "compile the regex from a str",
                     )
                 regexes.append(item)
                 continue
             if not isinstance(item, str):
                 raise ConfigError(
-                    "allow_origin_regexes", item, f"is a {type(item).__name__}",
+                    "allow_origin_regexes",
+                    item,
+                    f"is a {type(item).__name__}",
                     "give each regex as a string or a compiled re.Pattern",
                 )
             try:
                 regexes.append(re.compile(item))
             except (re.error, OverflowError, RecursionError) as exc:
                 raise ConfigError(
-                    "allow_origin_regexes", item, f"is not a valid regex ({exc})",
+                    "allow_origin_regexes",
+                    item,
+                    f"is not a valid regex ({exc})",
                     "correct the regex; corecors never skips an entry it cannot use",
                 ) from None
         set_(self, "allow_origin_regexes", tuple(regexes))
@@ -231,17 +246,22 @@ class Config:
         for method in methods:
             if method != method.upper() and method.upper() in _NORMALISED_METHODS:
                 raise ConfigError(
-                    "allow_methods", method,
+                    "allow_methods",
+                    method,
                     f"never matches: browsers send it as {method.upper()!r}",
                     f"write {method.upper()!r}",
                 )
         set_(self, "allow_methods", _dedupe(methods))
-        set_(self, "allow_headers", _dedupe(
-            _tokens("allow_headers", allow_headers, "header name"), str.lower
-        ))
-        set_(self, "expose_headers", _dedupe(
-            _tokens("expose_headers", expose_headers, "header name"), str.lower
-        ))
+        set_(
+            self,
+            "allow_headers",
+            _dedupe(_tokens("allow_headers", allow_headers, "header name"), str.lower),
+        )
+        set_(
+            self,
+            "expose_headers",
+            _dedupe(_tokens("expose_headers", expose_headers, "header name"), str.lower),
+        )
         self._check_combinations(exact, patterns, any_origin)
         set_(self, "_c", Compiled(self, frozenset(exact), patterns, any_origin))
 
@@ -251,7 +271,8 @@ class Config:
         credentials = self.allow_credentials
         if credentials and any_origin:
             raise ConfigError(
-                "allow_origins", "*",
+                "allow_origins",
+                "*",
                 "cannot be combined with allow_credentials=True: browsers refuse "
                 "'Access-Control-Allow-Origin: *' on credentialed requests, and "
                 "reflecting every origin instead would let any site act as your users",
@@ -259,13 +280,15 @@ class Config:
             )
         if credentials and "*" in self.expose_headers:
             raise ConfigError(
-                "expose_headers", "*",
+                "expose_headers",
+                "*",
                 "means the literal header name '*' on credentialed requests",
                 "list the header names to expose, or turn allow_credentials off",
             )
         if self.allow_private_network and any_origin:
             raise ConfigError(
-                "allow_private_network", True,
+                "allow_private_network",
+                True,
                 "would let every website on the internet reach this private-network "
                 "service (allow_origins is '*')",
                 "list the origins that may reach it",
@@ -275,7 +298,8 @@ class Config:
             for origin in [parse_origin("", o, pattern=False) for o in exact] + patterns:
                 if origin.scheme == "http" and not is_loopback_host(origin.host):
                     raise ConfigError(
-                        "allow_origins", origin.serialise(),
+                        "allow_origins",
+                        origin.serialise(),
                         "is plain http while allow_credentials is on: anybody on the "
                         "network path can act as that origin and use your users' credentials",
                         "use the https origin, or if you must, set "
@@ -285,7 +309,8 @@ class Config:
             if matches_everything(rx):
                 if credentials and not self.dangerously_allow_any_origin_with_credentials:
                     raise ConfigError(
-                        "allow_origin_regexes", rx.pattern,
+                        "allow_origin_regexes",
+                        rx.pattern,
                         "matches every origin while allow_credentials is on, so any "
                         "website could act as your users",
                         "list the origins that may send credentials; if you really mean "
@@ -293,15 +318,14 @@ class Config:
                     )
                 if self.allow_private_network:
                     raise ConfigError(
-                        "allow_private_network", True,
+                        "allow_private_network",
+                        True,
                         f"would let every website reach this service (the regex "
                         f"{rx.pattern!r} matches every origin)",
                         "list the origins that may reach it",
                     )
                 continue
-            check_regex(
-                "allow_origin_regexes", rx, credentials=credentials, allow_http=allow_http
-            )
+            check_regex("allow_origin_regexes", rx, credentials=credentials, allow_http=allow_http)
 
     # -- construction from other shapes ------------------------------------
 
@@ -361,9 +385,7 @@ class Config:
 
     def __repr__(self) -> str:
         defaults = _DEFAULTS
-        shown = ", ".join(
-            f"{k}={v!r}" for k, v in self.options().items() if v != defaults[k]
-        )
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.options().items() if v != defaults[k])
         return f"Config({shown})"
 
 
@@ -381,11 +403,13 @@ def options_from_mapping(mapping: Mapping[str, Any], prefix: str) -> dict[str, A
     for key, value in mapping.items():
         if not key.startswith(prefix):
             continue
-        name = key[len(prefix):].lower()
+        name = key[len(prefix) :].lower()
         if name not in OPTIONS:
             close = difflib.get_close_matches(name, OPTIONS, n=1)
-            hint = f"did you mean {prefix}{close[0].upper()}?" if close else (
-                "see the list of options in the documentation"
+            hint = (
+                f"did you mean {prefix}{close[0].upper()}?"
+                if close
+                else ("see the list of options in the documentation")
             )
             raise ConfigError(key, value, "is not a corecors option", hint)
         if isinstance(value, str):
@@ -401,7 +425,9 @@ def options_from_mapping(mapping: Mapping[str, Any], prefix: str) -> dict[str, A
                 try:
                     value = int(text)
                 except ValueError:
-                    raise ConfigError(key, value, "is not an integer", "write a whole number") from None
+                    raise ConfigError(
+                        key, value, "is not an integer", "write a whole number"
+                    ) from None
             elif name == "allow_origin_regexes":
                 value = (text,) if text else ()
             else:

@@ -51,7 +51,9 @@ def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
     """
     if not isinstance(definition, Mapping):
         raise ConfigError(
-            "gravitee", definition, "is not a JSON object",
+            "gravitee",
+            definition,
+            "is not a JSON object",
             "pass the cors object or the whole API definition, parsed from JSON",
         )
     if _CORS_KEYS & definition.keys() and not {"proxy", "listeners"} & definition.keys():
@@ -76,7 +78,8 @@ def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
         distinct = {repr(sorted(block.items())) for _, block in blocks}
         if len(distinct) > 1:
             raise ConfigError(
-                "gravitee", "listeners",
+                "gravitee",
+                "listeners",
                 "hold different cors objects on several listeners",
                 "import each listener's cors object on its own with Config.from_gravitee",
             )
@@ -86,7 +89,8 @@ def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
     if "definitionVersion" in definition or "gravitee" in definition:
         return None, "definition"
     raise ConfigError(
-        "gravitee", sorted(definition)[:8],
+        "gravitee",
+        sorted(definition)[:8],
         "is neither a Gravitee cors object nor an API definition holding one",
         "pass the cors object (keys such as allowOrigin, allowMethods) or the API "
         "definition that contains it under proxy.cors (v2) or listeners[].cors (v4)",
@@ -119,7 +123,7 @@ def _list(key: str, value: object) -> list[Any]:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, Sequence) or isinstance(value, (set, frozenset)):
+    if isinstance(value, (Sequence, set, frozenset)):
         return list(value)
     raise ConfigError(key, value, "is not a list", f"write {key} as a JSON array")
 

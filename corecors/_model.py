@@ -21,7 +21,9 @@ REASONS: Mapping[str, str] = {
         "the Origin header is not one origin as a browser sends it "
         "(repeated Origin lines, bad characters, or too long)"
     ),
-    "method_not_allowed": "the requested method is not in allow_methods (methods are case-sensitive)",
+    "method_not_allowed": (
+        "the requested method is not in allow_methods (methods are case-sensitive)"
+    ),
     "method_malformed": "Access-Control-Request-Method is not a valid method token",
     "headers_not_allowed": "a requested header is not in allow_headers",
     "authorization_not_covered": (

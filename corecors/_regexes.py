@@ -88,7 +88,8 @@ def check_regex(
 
     if rx.fullmatch("null"):
         raise ConfigError(
-            option, source,
+            option,
+            source,
             "matches the opaque origin 'null', which any sandboxed iframe or local file sends",
             "make the regex match only real origins such as 'https://app\\.example\\.com'",
         )
@@ -100,7 +101,8 @@ def check_regex(
         hit = first_match([_EVIL + literal, _EVIL + "-" + literal])
         if hit:
             raise ConfigError(
-                option, source,
+                option,
+                source,
                 f"also matches {hit!r}, a name anybody can register",
                 f"end the wildcard at a dot, as in '(?:[a-z0-9-]+\\.)*{re.escape(literal)}', "
                 f"or use the pattern 'https://*.{literal}' in allow_origins",
@@ -111,7 +113,8 @@ def check_regex(
             hit = first_match([mangled, "a." + mangled])
             if hit:
                 raise ConfigError(
-                    option, source,
+                    option,
+                    source,
                     f"has an unescaped '.', which matches any character: it also matches {hit!r}",
                     f"escape every dot, as in '{re.escape(literal)}'",
                 )
@@ -120,7 +123,8 @@ def check_regex(
         hit = first_match([f"{e}.{s}" for s in shared for e in (_EVIL, _EVIL_PLAIN)])
         if hit:
             raise ConfigError(
-                option, source,
+                option,
+                source,
                 f"also matches {hit!r}: anybody can register a name under {shared[0]!r}",
                 f"name your own site in full, such as 'https://{re.escape('myapp.' + shared[0])}'",
             )
@@ -130,7 +134,8 @@ def check_regex(
         )
         if hit:
             raise ConfigError(
-                option, source,
+                option,
+                source,
                 f"also matches {hit!r}, a host under somebody else's domain",
                 f"end the host right after '{re.escape(literal)}'; corecors already "
                 "matches the whole value, so no '$' is needed, but nothing may follow the "
@@ -140,7 +145,8 @@ def check_regex(
             hit = first_match([literal, "a." + literal, "www." + literal], ("http",))
             if hit:
                 raise ConfigError(
-                    option, source,
+                    option,
+                    source,
                     f"matches the plain-http origin {hit!r} while allow_credentials is on; "
                     "anybody on the network path can act as that origin",
                     "match https only, or set dangerously_allow_http_origins_with_credentials=True",
@@ -154,7 +160,8 @@ def check_regex(
     )
     if hit:
         raise ConfigError(
-            option, source,
+            option,
+            source,
             f"also matches {hit!r}, an origin anybody can register",
             "name your own domain in full, as in 'https://(?:[a-z0-9-]+\\.)*example\\.com'",
         )
@@ -162,7 +169,8 @@ def check_regex(
     dot = lone_dot(source)
     if dot is not None:
         raise ConfigError(
-            option, source,
+            option,
+            source,
             f"has an unescaped '.' at position {dot}, which matches any character, so "
             "the regex admits more hosts than it names (an 'x' in place of the dot, for one)",
             "escape it as '\\.'",

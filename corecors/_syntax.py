@@ -42,14 +42,48 @@ DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 # core has no dependencies), but the common hosting and country suffixes.
 SHARED_SUFFIXES = frozenset(
     {
-        "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au",
-        "co.jp", "ne.jp", "com.br", "com.cn", "com.mx", "co.nz", "co.in",
-        "co.za", "com.tr", "com.tw", "co.kr", "com.sg", "com.hk",
-        "github.io", "gitlab.io", "herokuapp.com", "vercel.app", "netlify.app",
-        "pages.dev", "workers.dev", "appspot.com", "web.app", "firebaseapp.com",
-        "azurewebsites.net", "cloudfront.net", "onrender.com", "fly.dev",
-        "glitch.me", "repl.co", "ngrok.io", "ngrok-free.app", "s3.amazonaws.com",
-        "blogspot.com", "wordpress.com", "trycloudflare.com",
+        "co.uk",
+        "org.uk",
+        "ac.uk",
+        "gov.uk",
+        "com.au",
+        "net.au",
+        "org.au",
+        "co.jp",
+        "ne.jp",
+        "com.br",
+        "com.cn",
+        "com.mx",
+        "co.nz",
+        "co.in",
+        "co.za",
+        "com.tr",
+        "com.tw",
+        "co.kr",
+        "com.sg",
+        "com.hk",
+        "github.io",
+        "gitlab.io",
+        "herokuapp.com",
+        "vercel.app",
+        "netlify.app",
+        "pages.dev",
+        "workers.dev",
+        "appspot.com",
+        "web.app",
+        "firebaseapp.com",
+        "azurewebsites.net",
+        "cloudfront.net",
+        "onrender.com",
+        "fly.dev",
+        "glitch.me",
+        "repl.co",
+        "ngrok.io",
+        "ngrok-free.app",
+        "s3.amazonaws.com",
+        "blogspot.com",
+        "wordpress.com",
+        "trycloudflare.com",
     }
 )
 
@@ -104,19 +138,24 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
     """
     if not isinstance(entry, str):
         raise ConfigError(
-            option, entry, f"is a {type(entry).__name__}, not a string",
+            option,
+            entry,
+            f"is a {type(entry).__name__}, not a string",
             "give each origin as a string such as 'https://app.example.com'",
         )
     if entry == "":
         raise ConfigError(option, entry, "is empty", "remove the empty entry")
     if entry.strip() != entry or any(c in entry for c in " \t\r\n\x00,"):
         raise ConfigError(
-            option, entry, "contains whitespace, a comma or a control character",
+            option,
+            entry,
+            "contains whitespace, a comma or a control character",
             "give one origin per entry, with no spaces, such as 'https://app.example.com'",
         )
     if entry.lower() == "null":
         raise ConfigError(
-            option, entry,
+            option,
+            entry,
             "is the opaque origin, which any sandboxed iframe or local file can send",
             "list the real origins of your pages; if anonymous access from anywhere "
             "is what you want, use '*' without credentials",
@@ -124,7 +163,9 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
     scheme, sep, rest = entry.partition("://")
     if not sep or not scheme:
         raise ConfigError(
-            option, entry, "has no scheme",
+            option,
+            entry,
+            "has no scheme",
             f"write the scheme too, such as 'https://{entry.lstrip('/')}'",
         )
     scheme = scheme.lower()
@@ -135,13 +176,13 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         cut = min(cuts)
         what = {"/": "a path", "?": "a query", "#": "a fragment"}[rest[cut]]
         raise ConfigError(
-            option, entry, f"has {what}, but an origin is only scheme, host and port",
+            option,
+            entry,
+            f"has {what}, but an origin is only scheme, host and port",
             f"write '{scheme}://{rest[:cut]}' (browsers never send a path or a trailing slash)",
         )
     if "@" in rest:
-        raise ConfigError(
-            option, entry, "has user information", "remove everything up to the '@'"
-        )
+        raise ConfigError(option, entry, "has user information", "remove everything up to the '@'")
     if not rest.isascii():
         # Browsers map hosts per UTS 46 (non-transitional): 'straße.de' is
         # 'xn--strae-oqa.de'. Python's "idna" codec is IDNA 2003, which would
@@ -151,7 +192,9 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
             for label in unicodedata.normalize("NFC", rest.lower()).split(".")
         )
         raise ConfigError(
-            option, entry, "has a non-ASCII host, but browsers send the punycode form",
+            option,
+            entry,
+            "has a non-ASCII host, but browsers send the punycode form",
             f"write {scheme}://{suggestion}",
         )
     if rest.startswith("["):
@@ -162,7 +205,9 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         port = after[1:] if after else ""
         if "%" in host:
             raise ConfigError(
-                option, entry, "has an IPv6 zone identifier, which browsers never send",
+                option,
+                entry,
+                "has an IPv6 zone identifier, which browsers never send",
                 "remove everything from the '%' to the ']'",
             )
         try:
@@ -185,13 +230,17 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
     if not host.startswith("[") and not _HOST_CHARS.fullmatch(host):
         if "*" in host:
             raise ConfigError(
-                option, entry, "uses '*' where corecors cannot match it safely",
+                option,
+                entry,
+                "uses '*' where corecors cannot match it safely",
                 "'*' may only stand as the first label ('https://*.example.com') or as "
                 "the port ('http://localhost:*'); for anything else use "
                 "allow_origin_regexes with a whole-value regex",
             )
         raise ConfigError(
-            option, entry, "has characters that cannot appear in a host",
+            option,
+            entry,
+            "has characters that cannot appear in a host",
             "use letters, digits, '-' and '.' only",
         )
     if had_port:
@@ -199,22 +248,29 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
             pass
         elif not port.isdigit() or not port.isascii():
             raise ConfigError(
-                option, entry, "has an invalid port",
+                option,
+                entry,
+                "has an invalid port",
                 "write a port number from 1 to 65535, or leave it out",
             )
         elif not 0 < int(port) <= 65535:
             raise ConfigError(
-                option, entry, "has a port outside 1-65535",
+                option,
+                entry,
+                "has a port outside 1-65535",
                 "write a port number from 1 to 65535, or leave it out",
             )
         elif str(int(port)) != port:
             raise ConfigError(
-                option, entry, "has a port with leading zeros",
+                option,
+                entry,
+                "has a port with leading zeros",
                 f"write :{int(port)} (browsers send the port without them)",
             )
         elif DEFAULT_PORTS.get(scheme) == port:
             raise ConfigError(
-                option, entry,
+                option,
+                entry,
                 f"names {scheme}'s default port, which browsers never send",
                 f"write {scheme}://{'*.' if any_subdomain else ''}{host} without :{port}",
             )
@@ -228,12 +284,15 @@ def _check_subdomain_base(option: str, entry: str, base: str) -> None:
     is_ip = base.startswith("[") or all(label.isdigit() for label in labels)
     if is_ip:
         raise ConfigError(
-            option, entry, "puts a subdomain wildcard on an IP address",
+            option,
+            entry,
+            "puts a subdomain wildcard on an IP address",
             "list the exact origin instead",
         )
     if base.rstrip(".") in SHARED_SUFFIXES or (len(labels) < 2 and base != "localhost"):
         raise ConfigError(
-            option, entry,
+            option,
+            entry,
             f"lets anybody who registers a name under '{base}' in",
             "put the wildcard under a domain you own, such as 'https://*.example.com'",
         )
