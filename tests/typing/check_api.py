@@ -19,7 +19,9 @@ def build() -> Config:
 
 
 def answer(config: Config) -> tuple[int | None, list[tuple[str, str]]]:
-    decision: Decision = decide(Request.from_headers("GET", {"Origin": "https://a.example"}), config)
+    decision: Decision = decide(
+        Request.from_headers("GET", {"Origin": "https://a.example"}), config
+    )
     return decision.status, decision.apply([("Content-Type", "text/plain")])
 
 
