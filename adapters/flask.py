@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException
 
-from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide
+from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide, decide_cgi
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -352,17 +352,17 @@ class CORSState:
             table = self._settle()
         config: Config | None
         if not table:
-            cors_request = Request.from_cgi(environ)
             config = self.config
+            decision = decide_cgi(environ, config)
         elif environ["REQUEST_METHOD"] == "OPTIONS":
             cors_request = Request.from_cgi(environ)
             config = self._options_config(environ, cors_request, table)
+            decision = decide(cors_request, config)
         else:
             config = None  # decided once Flask has matched the rule
             # (an outer layer's decision, if any, is not this app's)
             environ.pop(ENVIRON_KEY, None)
         if config is not None:
-            decision = decide(cors_request, config)
             environ[ENVIRON_KEY] = decision
             if not decision.allowed and _log.isEnabledFor(logging.DEBUG):
                 _log_refusal(decision)
@@ -516,6 +516,12 @@ class CORSState:
                 p.preflight_passthrough for p in table.values()
             ):
                 self._install_passthrough()
+            if not table:
+                # One policy for the whole app: the decision is made before
+                # Flask runs, so the URL value preprocessor has nothing to do.
+                preprocessors = app.url_value_preprocessors[None]
+                if self._preprocess in preprocessors:
+                    preprocessors.remove(self._preprocess)
             self._table = table
             return table
 
