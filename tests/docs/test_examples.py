@@ -227,6 +227,9 @@ def test_page_examples_run(
                     # corecors's and the example's still fail the test.
                     warnings.filterwarnings("ignore", category=DeprecationWarning,
                                             module=r"^(?!corecors|docs_)")
+                    # Pyramid imports setuptools' pkg_resources, which warns.
+                    warnings.filterwarnings("ignore", message="pkg_resources is deprecated",
+                                            category=UserWarning)
                     exec(compile(block.code, block.where, "exec"), namespace)  # noqa: S102
             except Exception as exc:
                 pytest.fail(f"{block.where} raised {type(exc).__name__}: {exc}", pytrace=False)
