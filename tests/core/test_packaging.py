@@ -23,5 +23,10 @@ def test_wsgi_adapter_imports_without_any_web_framework() -> None:
     assert callable(module.CORSMiddleware)
 
 
+def test_asgi_adapter_imports_without_any_web_framework() -> None:
+    module = importlib.import_module("corecors.adapters.asgi")
+    assert callable(module.CORSMiddleware)
+
+
 def test_package_is_typed() -> None:
     assert os.path.exists(os.path.join(os.path.dirname(corecors.__file__), "py.typed"))

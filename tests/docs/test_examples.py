@@ -44,7 +44,8 @@ PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 
 # Installed by the `full` tox env (extra test-adapters): never skipped there.
 REQUIRED_IN_FULL = frozenset(
-    {"flask", "werkzeug", "gunicorn", "mitmproxy", "django", "falcon", "bottle", "pyramid"}
+    {"flask", "werkzeug", "gunicorn", "mitmproxy", "django", "falcon", "bottle", "pyramid",
+     "starlette", "fastapi", "quart", "httpx"}
 )
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
