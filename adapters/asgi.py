@@ -38,7 +38,7 @@ frameworks share that dict between requests).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from corecors import Config, Request, decide
@@ -59,74 +59,13 @@ ASGIApp = Callable[..., Awaitable[None]]
 
 # The request headers the decision reads, by lower-case name, each with the
 # CGI variable that Request.from_cgi reads it from.
-_CGI_NAMES = {
-    b"origin": "HTTP_ORIGIN",
-    b"access-control-request-method": "HTTP_ACCESS_CONTROL_REQUEST_METHOD",
-    b"access-control-request-headers": "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
-    b"access-control-request-private-network": "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK",
-    b"upgrade": "HTTP_UPGRADE",
-}
-# Bound on each of a middleware's header-name memos: a flood of distinct
-# names fills them once and is then handled without them.
-_MAX_NAMES = 512
-
 _ERROR_BODY = b"Internal Server Error"
-_ERROR_HEADERS = (
-    ("Content-Type", "text/plain; charset=utf-8"),
-    ("Content-Length", str(len(_ERROR_BODY))),
-)
+_ERROR_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_ERROR_BODY)).encode("ascii")),
+]
 
-_from_cgi = Request.from_cgi
-_from_headers = Request.from_headers
-
-
-def _request(scope: Scope, names: dict[bytes, str]) -> Request:
-    """The :class:`~corecors.Request` of an ASGI ``http`` scope.
-
-    It equals ``Request.from_headers(scope["method"], pairs)`` with every
-    header decoded as Latin-1 (HTTP header bytes are Latin-1), at less cost:
-    only the headers the decision reads are decoded, and when none of them
-    is repeated, ``Request.from_cgi`` reads them. Repeated lines go to
-    ``from_headers``, which holds the rule for them.
-
-    *names* memoises the CGI variable of each raw name seen (``""`` for a
-    header the decision does not read): ASGI servers should send names in
-    lower case, but need not.
-    """
-    method = scope["method"]
-    headers = scope["headers"]
-    environ = {"REQUEST_METHOD": method}
-    for name, value in headers:
-        key = names.get(name)
-        if key is None:
-            key = _CGI_NAMES.get(name.lower(), "")
-            if len(names) < _MAX_NAMES:
-                names[name] = key
-        if not key:
-            continue
-        if key in environ:
-            read = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]
-            return _from_headers(method, read)
-        environ[key] = value.decode("latin-1")
-    return _from_cgi(environ)
-
-
-def _encode(
-    headers: Iterable[tuple[str, str]], names: dict[str, bytes]
-) -> list[tuple[bytes, bytes]]:
-    """Header pairs as ASGI sends them: lower-case names, Latin-1 bytes.
-
-    *names* memoises the bytes of each name.
-    """
-    out: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        raw = names.get(name)
-        if raw is None:
-            raw = name.lower().encode("latin-1")
-            if len(names) < _MAX_NAMES:
-                names[name] = raw
-        out.append((raw, value.encode("latin-1")))
-    return out
+_from_asgi = Request.from_asgi
 
 
 class CORSMiddleware:
@@ -142,7 +81,7 @@ class CORSMiddleware:
         The exception is re-raised either way, for the server to log.
     """
 
-    __slots__ = ("_names_in", "_names_out", "app", "config", "propagate_exceptions")
+    __slots__ = ("app", "config", "propagate_exceptions")
 
     def __init__(self, app: ASGIApp, config: Config, *, propagate_exceptions: bool = False) -> None:
         if not isinstance(config, Config):
@@ -150,8 +89,6 @@ class CORSMiddleware:
         self.app = app
         self.config = config
         self.propagate_exceptions = propagate_exceptions
-        self._names_in: dict[bytes, str] = dict(_CGI_NAMES)
-        self._names_out: dict[str, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # This runs on every request: keep it to the decision, one closure
@@ -159,11 +96,10 @@ class CORSMiddleware:
         if scope["type"] != "http":  # websocket, lifespan: not CORS
             await self.app(scope, receive, send)
             return
-        decision = decide(_request(scope, self._names_in), self.config)
+        decision = decide(_from_asgi(scope["method"], scope["headers"]), self.config)
         scope[SCOPE_KEY] = decision
-        names = self._names_out
         if decision.respond:
-            headers = _encode(decision.headers, names)
+            headers = decision.raw_headers
             await send(
                 {"type": "http.response.start", "status": decision.status, "headers": headers}
             )
@@ -178,11 +114,9 @@ class CORSMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                raw = message.get("headers", ())
-                text = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw]
                 # The message is the application's to give away: rewritten
                 # in place, not copied.
-                message["headers"] = _encode(decision.apply(text), names)
+                message["headers"] = decision.apply_raw(message.get("headers", ()))
             await send(message)
 
         try:
@@ -190,7 +124,7 @@ class CORSMiddleware:
         except Exception:
             if not (started or self.propagate_exceptions):
                 # No response has started: answer a 500 the browser can read.
-                headers = _encode(decision.apply(list(_ERROR_HEADERS)), names)
+                headers = decision.apply_raw(list(_ERROR_HEADERS))
                 await send({"type": "http.response.start", "status": 500, "headers": headers})
                 await send({"type": "http.response.body", "body": _ERROR_BODY})
             # ASGI servers log what the application raises (and, once a

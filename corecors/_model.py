@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -10,6 +10,7 @@ __all__ = ["REASONS", "Decision", "Request", "merge_vary"]
 
 Kind = Literal["not_cors", "actual", "preflight"]
 Header = tuple[str, str]
+RawHeader = tuple[bytes, bytes]
 
 #: Every reason code a :class:`Decision` can carry, with its plain meaning.
 REASONS: Mapping[str, str] = {
@@ -104,6 +105,45 @@ request_headers=None, private_network=False, websocket=False)
         )
 
     @classmethod
+    def from_asgi(cls, method: str, headers: Iterable[Sequence[bytes]]) -> Request:
+        """Build a Request from an ASGI ``http`` scope's ``method`` and ``headers``.
+
+        The same as :meth:`from_headers` with every name and value decoded as
+        Latin-1, but only the headers the decision reads are decoded. Names
+        may be in any case.
+
+        >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")]).origin
+        'https://a.example'
+        """
+        found: list[str | None] = [None] * 5
+        for name, value in headers:
+            at = _ASGI_FIELDS.get(name)
+            if at is None:
+                if name.islower():
+                    continue
+                at = _ASGI_FIELDS.get(name.lower())
+                if at is None:
+                    continue
+            if found[at] is not None:  # a repeated line: from_headers' rules
+                pairs = [
+                    (bytes(n).decode("latin-1"), bytes(v).decode("latin-1")) for n, v in headers
+                ]
+                return cls.from_headers(method, pairs)
+            found[at] = bytes(value).decode("latin-1")
+        origin, request_method, request_headers, pna, upgrade = found
+        return _tuple_new(
+            cls,
+            (
+                method,
+                origin,
+                request_method,
+                request_headers,
+                pna is not None and _is_true(pna),
+                upgrade is not None and _is_websocket(upgrade),
+            ),
+        )
+
+    @classmethod
     def from_cgi(cls, environ: Mapping[str, Any]) -> Request:
         """Build a Request from CGI-style variables, such as a WSGI environ.
 
@@ -134,6 +174,16 @@ request_headers=None, private_network=False, websocket=False)
 
 
 _tuple_new = tuple.__new__
+
+# The headers the decision reads, as ASGI servers name them (lower case),
+# and their place among Request's fields after the method.
+_ASGI_FIELDS = {
+    b"origin": 0,
+    b"access-control-request-method": 1,
+    b"access-control-request-headers": 2,
+    b"access-control-request-private-network": 3,
+    b"upgrade": 4,
+}
 
 
 def _is_true(value: str) -> bool:
@@ -178,6 +228,12 @@ class Decision:
     untouched: bool = False
     # What apply() appends to a response that has no Vary of its own.
     _tail: list[Header] = field(init=False, repr=False, compare=False)
+    # The same in ASGI's form (lower-case names, Latin-1 bytes), made when
+    # apply_raw() first needs it.
+    _raw_tail: list[RawHeader] | None = field(init=False, repr=False, compare=False, default=None)
+    _raw_headers: list[RawHeader] | None = field(
+        init=False, repr=False, compare=False, default=None
+    )
 
     def __post_init__(self) -> None:
         tail = [("Vary", ", ".join(self.vary))] if self.vary else []
@@ -222,12 +278,80 @@ class Decision:
         out.extend(self.headers)
         return out
 
+    def apply_raw(self, headers: Iterable[Sequence[bytes]]) -> list[RawHeader]:
+        """:meth:`apply` for header bytes as ASGI carries them.
+
+        The headers corecors adds have lower-case names, as ASGI asks.
+
+        >>> from corecors import Config, Request, decide
+        >>> config = Config(allow_origins=["https://app.example.com"])
+        >>> d = decide(Request("GET", origin="https://app.example.com"), config)
+        >>> d.apply_raw([(b"content-type", b"text/plain")])
+        [(b'content-type', b'text/plain'), (b'vary', b'Origin'), \
+(b'access-control-allow-origin', b'https://app.example.com')]
+        """
+        if self.untouched:
+            return [(bytes(name), bytes(value)) for name, value in headers]
+        raw_tail = self._raw_tail
+        if raw_tail is None:
+            raw_tail = self._encode()
+        if type(headers) is list:
+            plain = _PLAIN_RAW_NAMES
+            for item in headers:
+                if type(item) is not tuple or item[0] not in plain:
+                    break
+            else:
+                return headers + raw_tail
+        out: list[RawHeader] = []
+        app_vary: list[str] = []
+        for name, value in headers:
+            lname = bytes(name).lower()
+            if lname == b"vary":
+                app_vary.append(bytes(value).decode("latin-1"))
+            elif not lname.startswith(b"access-control-"):
+                out.append((bytes(name), bytes(value)))
+                if len(_PLAIN_RAW_NAMES) < _MAX_PLAIN_NAMES:
+                    _PLAIN_RAW_NAMES.add(bytes(name))
+        vary = merge_vary(app_vary, self.vary)
+        if vary:
+            out.append((b"vary", vary.encode("latin-1")))
+        out.extend(self.raw_headers)
+        return out
+
+    @property
+    def raw_headers(self) -> list[RawHeader]:
+        """``headers`` as ASGI carries them: lower-case names, Latin-1 bytes.
+
+        >>> from corecors import Config, Request, decide
+        >>> config = Config(allow_origins="*")
+        >>> decide(Request("GET", origin="https://a.example"), config).raw_headers
+        [(b'access-control-allow-origin', b'*')]
+        """
+        raw = self._raw_headers
+        if raw is None:
+            self._encode()
+            raw = self._raw_headers
+        return list(raw or ())
+
+    def _encode(self) -> list[RawHeader]:
+        # Made once per Decision, when first asked for; the decision tables
+        # keep their Decisions, so a repeated answer pays nothing.
+        tail = _encode(self._tail)
+        object.__setattr__(self, "_raw_headers", _encode(self.headers))
+        object.__setattr__(self, "_raw_tail", tail)
+        return tail
+
+
+def _encode(headers: Iterable[Header]) -> list[RawHeader]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
 
 # Response header names, as applications spell them, that are neither Vary
 # nor Access-Control-*: learned by apply() and bounded, so that the usual
 # response is checked with one set lookup per header.
 _MAX_PLAIN_NAMES = 256
 _PLAIN_NAMES: set[str] = {"Content-Type", "Content-Length", "content-type", "content-length"}
+_PLAIN_RAW_NAMES: set[bytes] = {b"content-type", b"content-length"}
 
 
 def merge_vary(existing: Iterable[str], tokens: tuple[str, ...]) -> str:
