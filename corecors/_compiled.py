@@ -83,6 +83,7 @@ class Compiled:
         "max_age",
         "methods",
         "no_origin",
+        "oversized",
         "passthrough",
         "pattern",
         "pna",
@@ -144,9 +145,11 @@ class Compiled:
         if config.expose_headers:
             tail.append(("Access-Control-Expose-Headers", ", ".join(config.expose_headers)))
         self.allowed_tail = tuple(tail)
-        self.static_actual = (
+        self.static_actual: Decision | None = (
             Decision("actual", True, (), False, None, ((ACAO, "*"), *tail), ()) if static else None
         )
+        # An Origin longer than any a browser sends: '*' still covers it.
+        self.oversized = self.static_actual or self.actual_malformed
 
         methods = config.allow_methods
         self.any_method = "*" in methods

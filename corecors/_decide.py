@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._compiled import MAX_CACHED_REQUEST_HEADERS_LENGTH, MAX_METHOD_LENGTH, MAX_ORIGIN_LENGTH
 from ._config import Config
 from ._model import Decision, Request
 
@@ -31,26 +32,30 @@ def decide(request: Request, config: Config) -> Decision:
     origin = request.origin
     if origin is None:
         return c.no_origin
+    # The origin's verdict for an actual request; its table remembers every
+    # origin's verdict, so a repeat is one dict lookup. The length is checked
+    # first, so that no over-long value is ever hashed.
+    verdict = c.actual[origin] if len(origin) <= MAX_ORIGIN_LENGTH else c.oversized
     # Fetch, "CORS-preflight request": an OPTIONS request carrying Origin and
     # Access-Control-Request-Method. Any other OPTIONS is an ordinary request.
     method = request.request_method
     if method is None or request.method != "OPTIONS":
-        return c.actual[origin]
+        return verdict
 
     reasons: list[str] = []
-    # The origin check is the one an actual request gets; its table
-    # remembers every origin's verdict, so a repeat is one dict lookup.
-    verdict = c.actual[origin]
     if not verdict.allowed:
         reasons.append(verdict.reasons[0])
-    if method not in c.methods:
+    if len(method) > MAX_METHOD_LENGTH or method not in c.methods:
         reason = c.unlisted_method_reason(method)
         if reason is not None:
             reasons.append(reason)
     names: tuple[str, ...] = ()
     raw = request.request_headers
     if raw is not None:
-        reason, names = c.checked_headers.get(raw) or c.check_headers(raw)
+        known = (
+            c.checked_headers.get(raw) if len(raw) <= MAX_CACHED_REQUEST_HEADERS_LENGTH else None
+        )
+        reason, names = known or c.check_headers(raw)
         if reason is not None:
             reasons.append(reason)
     # Private Network Access: answer "Access-Control-Request-Private-Network:
@@ -87,5 +92,5 @@ def decide_cgi(environ: Mapping[str, Any], config: Config) -> Decision:
         if origin is None:
             return c.no_origin
         if environ["REQUEST_METHOD"] != "OPTIONS":
-            return c.actual[origin]
+            return c.actual[origin] if len(origin) <= MAX_ORIGIN_LENGTH else c.oversized
     return decide(Request.from_cgi(environ), config)

@@ -40,9 +40,13 @@ KEYS = {
     "allowPrivateNetwork": "allow_private_network",
 }
 _CORS_KEYS = frozenset(KEYS)
+# Exports wrap the definition in {"api": ...}; nobody nests that deeper.
+_MAX_DEPTH = 8
 
 
-def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
+def find_cors(
+    definition: Mapping[str, Any], _depth: int = 0
+) -> tuple[Mapping[str, Any] | None, str]:
     """Find the cors object in *definition*; return it and where it was.
 
     Returns ``(None, where)`` for an API definition that has no cors object
@@ -62,7 +66,14 @@ def find_cors(definition: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
         return definition["cors"], "cors"
     api = definition.get("api")
     if isinstance(api, Mapping):
-        found, where = find_cors(api)
+        if _depth >= _MAX_DEPTH:
+            raise ConfigError(
+                "gravitee",
+                "api",
+                f"is nested more than {_MAX_DEPTH} levels deep",
+                "pass the API definition itself, or its export's top level",
+            )
+        found, where = find_cors(api, _depth + 1)
         return found, "api." + where
     proxy = definition.get("proxy")
     if isinstance(proxy, Mapping):  # v2: proxy.cors
@@ -133,7 +144,7 @@ def options_from_gravitee(definition: Mapping[str, Any]) -> dict[str, Any]:
     cors, _where = find_cors(definition)
     if cors is None:
         return {"enabled": False}
-    options: dict[str, Any] = {"enabled": bool(cors.get("enabled", False))}
+    options: dict[str, Any] = {"enabled": cors.get("enabled", False)}
     origins: list[object] = []
     regexes: list[object] = []
     for entry in _list("allowOrigin", cors.get("allowOrigin")):

@@ -11,7 +11,9 @@ if one of them matches, the regex is refused with the origin that got in.
 
 from __future__ import annotations
 
+import importlib
 import re
+from typing import Any
 
 from ._errors import ConfigError
 from ._syntax import SHARED_SUFFIXES, is_loopback_host
@@ -20,6 +22,11 @@ from ._syntax import SHARED_SUFFIXES, is_loopback_host
 _DOMAIN_RUN = re.compile(r"(?:[A-Za-z0-9_-]+(?:\\\.|\.))+[A-Za-z0-9_-]+")
 _LAST_WORD = re.compile(r"([A-Za-z0-9-]+)[^A-Za-z0-9]*$")
 _PORT_LITERAL = re.compile(r":(?:\\?)([0-9]{1,5})")
+
+# Literal words of a regex (character classes removed first), for probes.
+_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+_WORD = re.compile(r"(?<!\\)[A-Za-z0-9][A-Za-z0-9-]*")
+_SCHEME_WORDS = frozenset({"http", "https", "ws", "wss", "s"})
 
 _EVIL = "corecors-evil"
 _EVIL_PLAIN = "corecorsevil"  # for regexes whose labels admit no '-'
@@ -57,12 +64,71 @@ def lone_dot(source: str) -> int | None:
     return None
 
 
+# The regex parser behind re.compile; private, but the same in every CPython
+# that corecors supports. Imported by name so that type checkers, which have
+# no stubs for it, see Any.
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+_REPEATS = frozenset(
+    getattr(_constants, name)
+    for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+    if hasattr(_constants, name)
+)
+
+
+def nested_repeat(source: str) -> bool:
+    """Whether *source* repeats a repetition with nothing fixed between the
+    turns, as in ``(a+)+`` or ``(\\w+\\.?)+``: such a regex can be made to
+    backtrack exponentially by a short, crafted Origin."""
+    return _risky(_parser.parse(source).data)
+
+
+def _risky(items: Any) -> bool:
+    for op, av in items:
+        if op in _REPEATS:
+            _low, high, body = av
+            if high > 1 and _only_repeats(body.data):
+                return True
+            if _risky(body.data):
+                return True
+        elif op is _constants.SUBPATTERN:
+            if _risky(av[-1].data):
+                return True
+        elif op is _constants.BRANCH and any(_risky(b.data) for b in av[1]):
+            return True
+    return False
+
+
+def _only_repeats(items: Any) -> bool:
+    """A body whose only required part is an unbounded repetition."""
+    found = False
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, body = av
+            if high > 1:
+                found = True
+            elif low > 0 and not _only_repeats(body.data):
+                return False
+        elif op is _constants.SUBPATTERN:
+            inner = av[-1].data
+            if _only_repeats(inner):
+                found = True
+            elif not all(o in _REPEATS and a[0] == 0 for o, a in inner):
+                return False
+        elif op is _constants.BRANCH and any(_only_repeats(b.data) for b in av[1]):
+            found = True
+        else:
+            return False
+    return found
+
+
 def matches_everything(rx: re.Pattern[str]) -> bool:
     return all(rx.fullmatch(probe) for probe in _UNRELATED)
 
 
 def _domain(source: str) -> str | None:
-    runs = _DOMAIN_RUN.findall(source)
+    # Character classes hold no domain name ('[a-z0-9.-]' would look like one).
+    runs = _DOMAIN_RUN.findall(_CLASS.sub(" ", source))
     return runs[-1] if runs else None
 
 
@@ -75,6 +141,15 @@ def check_regex(
 ) -> None:
     """Raise :class:`ConfigError` if *rx* admits an origin a stranger can own."""
     source = rx.pattern
+    if nested_repeat(source):
+        raise ConfigError(
+            option,
+            source,
+            "repeats a repetition with nothing fixed between the turns, so a short, "
+            "crafted Origin can keep the regex engine busy for minutes",
+            "repeat once, or put a literal between the turns, as in "
+            "'(?:[a-z0-9-]+\\.)*example\\.com'",
+        )
     ports = [""] + [":" + p for p in _PORT_LITERAL.findall(source)]
 
     def first_match(hosts: list[str], schemes: tuple[str, ...] = ("https", "http")) -> str | None:
@@ -98,7 +173,7 @@ def check_regex(
         literal = run.replace("\\.", ".")
         labels = literal.split(".")
         # A wildcard that runs straight into the domain: ".*example\.com".
-        hit = first_match([_EVIL + literal, _EVIL + "-" + literal])
+        hit = first_match([_EVIL + literal, _EVIL + "-" + literal, _EVIL_PLAIN + literal])
         if hit:
             raise ConfigError(
                 option,
@@ -130,7 +205,14 @@ def check_regex(
             )
         # More host after the domain: "example\.com.*".
         hit = first_match(
-            [f"{literal}.{_EVIL}.net", f"a.{literal}.{_EVIL}.net", f"{literal}{_EVIL}.net"]
+            [
+                f"{literal}.{_EVIL}.net",
+                f"a.{literal}.{_EVIL}.net",
+                f"{literal}{_EVIL}.net",
+                f"{literal}{_EVIL_PLAIN}",
+                f"{literal}.{_EVIL_PLAIN}",
+                f"a.{literal}.{_EVIL_PLAIN}",
+            ]
         )
         if hit:
             raise ConfigError(
@@ -164,6 +246,18 @@ def check_regex(
             source,
             f"also matches {hit!r}, an origin anybody can register",
             "name your own domain in full, as in 'https://(?:[a-z0-9-]+\\.)*example\\.com'",
+        )
+    # A wildcard top-level domain: "[a-z]+\.example\.[a-z]+" lets in the same
+    # name under any other TLD.
+    words = [w for w in _WORD.findall(_CLASS.sub(" ", source)) if w not in _SCHEME_WORDS]
+    hit = first_match([f"{p}{w}.{_EVIL_PLAIN}" for w in words for p in ("", "a.", "www.")])
+    if hit:
+        raise ConfigError(
+            option,
+            source,
+            f"also matches {hit!r}: its top-level domain is a wildcard, and anybody can "
+            "register the same name under another one",
+            "write the top-level domain out, as in 'https://(?:[a-z0-9-]+\\.)*example\\.com'",
         )
     # Last, any other dot meant literally: '(app|www).example\\.com'.
     dot = lone_dot(source)

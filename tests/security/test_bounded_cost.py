@@ -232,25 +232,7 @@ def characters_examined(request: Request, config: Config) -> int:
     return CountingStr.examined
 
 
-def _hashed_first(value: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(
-        strict=True,
-        reason=f"corecors bug: decide() hashes the whole {value} (a dict or set lookup) "
-        "before checking its length against the cap, so the characters read grow with "
-        "the value (in C, about 0.15 ms per MB); comparing len() with the cap first "
-        "makes the work constant",
-    )
-
-
-def _shape_param(shape: str) -> Any:
-    if "Origin" in shape or "everything" in shape:
-        return pytest.param(shape, marks=_hashed_first("Origin"))
-    if "ACRM" in shape:
-        return pytest.param(shape, marks=_hashed_first("Access-Control-Request-Method"))
-    return pytest.param(shape, marks=_hashed_first("Access-Control-Request-Headers"))
-
-
-@pytest.mark.parametrize("shape", [_shape_param(s) for s in sorted(SHAPES)])
+@pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_characters_examined_do_not_depend_on_size(shape: str) -> None:
     config = CONFIGS["exact+pattern+regex"]
     examined = [characters_examined(SHAPES[shape](n), config) for n in SIZES]
@@ -287,16 +269,9 @@ def test_cgi_and_header_parsing_of_one_huge_value_copy_nothing() -> None:
     assert peak < MEMORY_BOUND, peak
 
 
-# -- a regex the user writes is the one cost corecors cannot cap ------------------------
+# -- a regex that could backtrack exponentially is refused at start-up -------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="corecors bug: a configured regex with nested unbounded quantifiers backtracks "
-    "exponentially on a short Origin (r'https://(a+)+\\.example\\.com' with "
-    "'https://' + 'a' * 24 takes ~0.7 s, doubling with every further 'a'; the 2048-character "
-    "cap does not help). Config accepts it; it should refuse it with a ConfigError",
-)
 @pytest.mark.parametrize(
     "regex",
     [

@@ -56,35 +56,22 @@ def test_origin_regexes_match_the_whole_value(regex: str, origin: str) -> None:
 
 # Regexes a person could write that also let in names anybody can register.
 # README: "regexes that also match names anybody can register: each is a
-# ConfigError". corecors's probe names all contain '-', so a character class
-# without '-' (\w, [a-z], [a-z.]) slips past its check.
-_PROBE_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="corecors bug: Config accepts this regex although it admits an origin anybody "
-    "can register; _regexes.check_regex probes only with names containing '-' "
-    "('corecors-evil...'), which [a-z], \\w and [a-z.] never match",
-)
-_TLD_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="corecors bug: Config accepts a regex whose top-level domain is a wildcard, so "
-    "the same name under any other TLD (anybody can register example.evil) gets in",
-)
+# ConfigError". The probes include names made of letters only (for \w,
+# [a-z], [a-z.]) and other top-level domains (for a wildcard TLD).
 SLOPPY_REGEXES = [
     (r"https://.*example\.com", "https://evilexample.com"),
     (r"https://.+\.example\.com\.?.*", "https://a.example.com.evil.net"),
     (r"https://example\.com.*", "https://example.com.evil.net"),
     (r"https://app.example.com", "https://appxexample.com"),
-    pytest.param(r"https://\w*example\.com", "https://evilexample.com", marks=_PROBE_GAP),
-    pytest.param(r"https://[a-z]*example\.com", "https://evilexample.com", marks=_PROBE_GAP),
-    pytest.param(r"https://[a-z0-9]+example\.com", "https://evilexample.com", marks=_PROBE_GAP),
-    pytest.param(r"https://[a-z.]*example\.com", "https://evilexample.com", marks=_PROBE_GAP),
-    pytest.param(r"https://example\.com\w*", "https://example.community", marks=_PROBE_GAP),
-    pytest.param(r"https://example\.com[a-z.]*", "https://example.com.evil.net", marks=_PROBE_GAP),
-    pytest.param(
-        r"https://app\.example\.com[a-z]*", "https://app.example.community", marks=_PROBE_GAP
-    ),
-    pytest.param(r"https://[a-z]+\.example\.[a-z]+", "https://a.example.evil", marks=_TLD_GAP),
-    pytest.param(r"https://([a-z]+\.)?example\.[a-z]{2,}", "https://example.evil", marks=_TLD_GAP),
+    (r"https://\w*example\.com", "https://evilexample.com"),
+    (r"https://[a-z]*example\.com", "https://evilexample.com"),
+    (r"https://[a-z0-9]+example\.com", "https://evilexample.com"),
+    (r"https://[a-z.]*example\.com", "https://evilexample.com"),
+    (r"https://example\.com\w*", "https://example.community"),
+    (r"https://example\.com[a-z.]*", "https://example.com.evil.net"),
+    (r"https://app\.example\.com[a-z]*", "https://app.example.community"),
+    (r"https://[a-z]+\.example\.[a-z]+", "https://a.example.evil"),
+    (r"https://([a-z]+\.)?example\.[a-z]{2,}", "https://example.evil"),
 ]
 
 
@@ -186,11 +173,6 @@ def _owned(origin: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="corecors bug: see test_regexes_that_admit_strangers_are_refused (the regex "
-    "check misses wildcards that cannot match '-', and wildcard top-level domains)",
-)
 @pytest.mark.parametrize("credentials", [True, False])
 @pytest.mark.parametrize("domain", _DOMAINS)
 def test_no_accepted_regex_admits_a_stranger(domain: str, credentials: bool) -> None:
