@@ -1059,9 +1059,9 @@ class Linter:
                     "remove it, or the '*'",
                 )
 
-    def _warn_request_headers(self, headers: list[Item]) -> None:
+    def _unique_header_names(self, headers: list[Item]) -> list[Item]:
+        """The first of each header name; CC102 for every repeat."""
         seen: dict[str, Item] = {}
-        star = next((item for item in headers if item.value == "*"), None)
         for item in headers:
             name = item.value
             if name.lower() in seen:
@@ -1072,8 +1072,14 @@ class Linter:
                     "(header names are case-insensitive)",
                     "remove one of them",
                 )
-                continue
-            seen[name.lower()] = item
+            else:
+                seen[name.lower()] = item
+        return list(seen.values())
+
+    def _warn_request_headers(self, headers: list[Item]) -> None:
+        star = next((item for item in headers if item.value == "*"), None)
+        for item in self._unique_header_names(headers):
+            name = item.value
             if is_forbidden_request_header(name):
                 self.report(
                     "CC106",
@@ -1092,20 +1098,9 @@ class Linter:
                 )
 
     def _warn_expose(self, headers: list[Item]) -> None:
-        seen: dict[str, Item] = {}
         star = next((item for item in headers if item.value == "*"), None)
-        for item in headers:
+        for item in self._unique_header_names(headers):
             name = item.value
-            if name.lower() in seen:
-                self.report(
-                    "CC102",
-                    item.path,
-                    f"{show(name)} is listed already, at {seen[name.lower()].path} "
-                    "(header names are case-insensitive)",
-                    "remove one of them",
-                )
-                continue
-            seen[name.lower()] = item
             if name.lower() in SAFELISTED_RESPONSE_HEADERS:
                 self.report(
                     "CC105",
