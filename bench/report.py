@@ -100,6 +100,12 @@ def targets(
                _get(medians, "flask", "allowed_preflight", "bare")),
         1.0, "< 1×", below=True,
     ))
+    out.append(_target(
+        "ASGI overhead, allowed actual / Starlette's CORSMiddleware overhead",
+        _ratio(_overhead(medians, "starlette", "allowed_actual", "corecors"),
+               _overhead(medians, "starlette", "allowed_actual", "starlette-cors")),
+        0.5, "≤ 0.5×",
+    ))
     normal = _get(medians, "decide", "allowed_preflight", "corecors")
     for kind in KINDS:
         if kind.adversarial:
@@ -260,7 +266,7 @@ def markdown(
     lines += _group_table(medians, "flask", list(FLASK_SUBJECTS), "bare")
     lines += [
         "",
-        "### Reference: Starlette's CORSMiddleware (ASGI)",
+        "### ASGI: corecors and Starlette's CORSMiddleware on a Starlette app",
         "",
         "A bare Starlette app driven directly with a prebuilt scope and no-op "
         "receive/send in one asyncio loop.",

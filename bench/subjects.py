@@ -279,15 +279,21 @@ def starlette_app(subject: str) -> Callable[..., Awaitable[None]]:
                 max_age=MAX_AGE,
             )
         )
-    elif subject != "bare":
+    elif subject not in ("bare", "corecors"):
         raise ValueError(f"unknown Starlette subject {subject!r}")
     app = Starlette(
         routes=[Route("/", hello, methods=["GET", "PUT", "DELETE"])], middleware=middleware
     )
+    if subject == "corecors":
+        from corecors.adapters.asgi import CORSMiddleware as CorecorsASGI
+
+        # Wrapped around the app object, as its docs say, so that it also
+        # sees the responses of Starlette's outermost error middleware.
+        return CorecorsASGI(app, CONFIG)
     return app
 
 
-STARLETTE_SUBJECTS = ("bare", "starlette-cors")
+STARLETTE_SUBJECTS = ("bare", "corecors", "starlette-cors")
 
 
 async def asgi_receive() -> dict[str, Any]:
