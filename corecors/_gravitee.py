@@ -155,6 +155,8 @@ def options_from_gravitee(definition: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("allowMethods", "allowHeaders", "exposeHeaders"):
         if key in cors:
             options[KEYS[key]] = _list(key, cors[key])
+    # Gravitee sends no Access-Control-Max-Age unless maxAge is set.
+    options["max_age"] = -1
     for key in ("allowCredentials", "runPolicies", "allowPrivateNetwork", "maxAge"):
         if key in cors and cors[key] is not None:
             options[KEYS[key]] = cors[key]

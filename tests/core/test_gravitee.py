@@ -221,7 +221,10 @@ IMPORTED = [
                  {"allow_origins": ["https://a.example"]}, id="a single origin string"),
     pytest.param({"enabled": True, "allowOrigin": None}, {}, id="allowOrigin null"),
     pytest.param({"enabled": True, "allowOrigin": ["https://a.example"], "maxAge": None},
-                 {"allow_origins": ["https://a.example"]}, id="maxAge null keeps the default"),
+                 {"allow_origins": ["https://a.example"]},
+                 id="maxAge null is Gravitee's default: no Max-Age"),
+    pytest.param({"enabled": True, "maxAge": 0}, {"max_age": 0}, id="maxAge 0 sends 0"),
+    pytest.param({"enabled": True, "maxAge": 3600}, {"max_age": 3600}, id="maxAge in seconds"),
     pytest.param({"enabled": True, "allowMethods": {"PUT"}}, {"allow_methods": ["PUT"]},
                  id="a set of methods"),
     pytest.param({"enabled": True, "allowOrigin": ["HTTPS://A.Example"]},
@@ -237,7 +240,8 @@ IMPORTED = [
 
 @pytest.mark.parametrize(("cors", "options"), IMPORTED)
 def test_gravitee_keys_map_one_to_one(cors: dict[str, Any], options: dict[str, Any]) -> None:
-    expected = {"enabled": True, **options}
+    # Gravitee sends no Access-Control-Max-Age unless maxAge is set (-1).
+    expected = {"enabled": True, "max_age": -1, **options}
     assert Config.from_gravitee(cors) == Config(**expected)
 
 
