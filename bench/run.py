@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rounds = args.rounds or (7 if args.quick else 31)
     sample = 0.004 if args.quick else 0.008
-    e2e_rounds, wrk_seconds = (1, 2) if args.quick else (5, 3)
+    e2e_rounds, wrk_seconds = (1, 2) if args.quick else (9, 2)
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
