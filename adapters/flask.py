@@ -362,9 +362,15 @@ class CORSState:
             config = None  # decided once Flask has matched the rule
             # (an outer layer's decision, if any, is not this app's)
             environ.pop(ENVIRON_KEY, None)
+        known: Decision | None = None
         if config is not None:
-            environ[ENVIRON_KEY] = decision
-            if not decision.allowed and _log.isEnabledFor(logging.DEBUG):
+            environ[ENVIRON_KEY] = known = decision
+            # Cheap tests first: origin-less requests are never logged.
+            if (
+                not decision.allowed
+                and decision.kind != "not_cors"
+                and _log.isEnabledFor(logging.DEBUG)
+            ):
                 _log_refusal(decision)
             if decision.respond:
                 start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
@@ -381,7 +387,7 @@ class CORSState:
         ) -> Any:
             nonlocal started
             started = True
-            decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
+            decision = known or environ.get(ENVIRON_KEY) or self._decide_late(environ)
             if exc_info is None:
                 return start_response(status, decision.apply(headers))
             return start_response(status, decision.apply(headers), exc_info)
