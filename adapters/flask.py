@@ -51,13 +51,13 @@ import difflib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException
 
 from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide, decide_cgi
+from corecors.adapters.wsgi import answer_error, status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -86,16 +86,8 @@ _VIEW_ATTR = "__corecors_config__"
 _log = logging.getLogger("corecors.flask")
 
 
-def _status_line(code: int) -> str:
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
-
-
 # Config accepts 2xx preflight and 4xx/5xx failure statuses only.
-_STATUS_LINES = {code: _status_line(code) for code in range(200, 600)}
-_ERROR_BODY = b"Internal Server Error"
+_STATUS_LINES = {code: status_line(code) for code in range(200, 600)}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -407,14 +399,7 @@ class CORSState:
             self.app.logger.exception(
                 "Unhandled exception; corecors answered 500 with CORS headers"
             )
-            headers = decision.apply(
-                [
-                    ("Content-Type", "text/plain; charset=utf-8"),
-                    ("Content-Length", str(len(_ERROR_BODY))),
-                ]
-            )
-            start_response("500 Internal Server Error", headers)
-            return [_ERROR_BODY]
+            return answer_error(start_response, decision)
 
     def _decide_late(self, environ: WSGIEnvironment) -> Decision:
         """Decide with the policy of the rule Flask matched (or the app's)."""

@@ -110,13 +110,19 @@ class CORSMiddleware:
         errors = environ.get("wsgi.errors")
         if errors is not None:
             errors.write("".join(traceback.format_exception(*exc_info)))
-        headers = decision.apply(
-            [
-                ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Length", str(len(_ERROR_BODY))),
-            ]
-        )
-        # No response has started, so a plain start_response is the right
-        # call (passing exc_info would make some servers re-raise).
-        start_response("500 Internal Server Error", headers)
-        return [_ERROR_BODY]
+        return answer_error(start_response, decision)
+
+
+def answer_error(start_response: StartResponse, decision: Decision) -> list[bytes]:
+    """Answer ``500`` with *decision*'s headers, for an app that raised before
+    it started a response (the Flask extension answers the same way)."""
+    headers = decision.apply(
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(_ERROR_BODY))),
+        ]
+    )
+    # No response has started, so a plain start_response is the right
+    # call (passing exc_info would make some servers re-raise).
+    start_response("500 Internal Server Error", headers)
+    return [_ERROR_BODY]
