@@ -40,7 +40,12 @@ settled once, when the app handles its first request.
 
 The extension wraps ``app.wsgi_app``. Preflights are answered there, before
 Flask builds a request context. Every other response, error responses
-included, passes through :meth:`corecors.Decision.apply` as it starts. The
+included, passes through :meth:`corecors.Decision.apply` as it starts: the
+extension makes ``app.response_class`` a subclass of the app's own response
+class that does this, so it needs no ``start_response`` wrapper. (Set your
+own ``response_class`` before the first request; the extension derives its
+subclass from it then. A response of another class returned by an
+``after_request`` hook is converted, as Flask converts a view's.) The
 :class:`~corecors.Decision` is in ``request.environ["corecors.decision"]``
 (see :func:`current_decision`) before any ``before_request`` hook runs.
 """
@@ -51,9 +56,9 @@ import difflib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide, decide_cgi
@@ -80,6 +85,9 @@ EXTENSION_KEY = "corecors"
 # Set only for a valid preflight under preflight_passthrough: the status to
 # answer with when no before_request hook answers first.
 _PASSTHROUGH_KEY = "corecors.passthrough_status"
+# Set when the server's start_response raised inside the response class, so
+# the error path does not try to start a second response.
+_STARTED_KEY = "corecors.started"
 # The attribute cross_origin() leaves on a view function.
 _VIEW_ATTR = "__corecors_config__"
 
@@ -245,7 +253,13 @@ class CORS:
         # First among the app's URL value preprocessors, so the decision is in
         # the environ before any before_request hook or view runs.
         app.url_value_preprocessors[None].insert(0, state._preprocess)
-        app.wsgi_app = state  # type: ignore[method-assign]
+        # The bound method rather than the object: Flask calls it for every
+        # request, and a method is called faster than an object's __call__.
+        app.wsgi_app = state.__call__  # type: ignore[method-assign]
+        # Every response Flask makes is of the app's response class, so the
+        # decision is applied there, as the response starts (see _settle for
+        # a response an after_request hook swaps in).
+        state._install_response_class()
 
     def _app_config(self, app: Flask) -> Config:
         keyed = any(isinstance(k, str) and k.startswith("CORECORS_") for k in app.config)
@@ -317,89 +331,157 @@ def current_decision() -> Decision | None:
 class CORSState:
     """What :meth:`CORS.init_app` leaves in ``app.extensions["corecors"]``.
 
-    It is also the WSGI layer that replaces ``app.wsgi_app``.
+    Its ``__call__`` is the WSGI layer that replaces ``app.wsgi_app``.
 
     :ivar extension: the :class:`CORS` object.
     :ivar config: the app-level :class:`~corecors.Config`.
     """
 
-    __slots__ = ("_lock", "_table", "app", "config", "extension", "wsgi_app")
+    __slots__ = (
+        "_flask_process_response",
+        "_lock",
+        "_response_class",
+        "_single",
+        "_table",
+        "app",
+        "config",
+        "extension",
+        "wsgi_app",
+    )
 
     def __init__(self, extension: CORS, app: Flask, config: Config) -> None:
         self.extension = extension
         self.config = config
         self.app = app
         self.wsgi_app: WSGIApplication = app.wsgi_app
+        self._flask_process_response = app.process_response
+        self._response_class: type[Response] = app.response_class
         # id(Rule) -> its policy when it is not the app's; None until the
         # first request. werkzeug Rules are unhashable but live as long as
         # the app's url_map, so their ids are stable keys.
         self._table: dict[int, Config] | None = None
+        # The app's policy once the first request has shown that it covers
+        # every rule; None before that, or when some rule has its own.
+        self._single: Config | None = None
         self._lock = threading.Lock()
 
     # -- the per-request path --------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        single = self._single
+        if single is not None:
+            # One policy covers the whole app (the usual case): decide now.
+            # The response class applies the decision as the response
+            # starts; no start_response wrapper is needed.
+            environ[ENVIRON_KEY] = decision = decide_cgi(environ, single)
+            if not decision.allowed and decision.kind != "not_cors":
+                _log_refusal(decision)
+            if not decision.respond and decision.kind != "preflight":
+                try:
+                    return self.wsgi_app(environ, start_response)
+                except Exception:
+                    return self._failed(environ, start_response)
+            return self._preflight(environ, start_response, single, decision)
         table = self._table
         if table is None:
             table = self._settle()
-        config: Config | None
-        if not table:
-            config = self.config
-            decision = decide_cgi(environ, config)
-        elif environ["REQUEST_METHOD"] == "OPTIONS":
+            if not table:
+                return self(environ, start_response)
+        if environ["REQUEST_METHOD"] == "OPTIONS":
             cors_request = Request.from_cgi(environ)
             config = self._options_config(environ, cors_request, table)
             decision = decide(cors_request, config)
-        else:
-            config = None  # decided once Flask has matched the rule
-            # (an outer layer's decision, if any, is not this app's)
-            environ.pop(ENVIRON_KEY, None)
-        known: Decision | None = None
-        if config is not None:
-            environ[ENVIRON_KEY] = known = decision
-            # Cheap tests first: origin-less requests are never logged.
-            if (
-                not decision.allowed
-                and decision.kind != "not_cors"
-                and _log.isEnabledFor(logging.DEBUG)
-            ):
+            environ[ENVIRON_KEY] = decision
+            if not decision.allowed:
                 _log_refusal(decision)
-            if decision.respond:
-                start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
-                return []
-            if decision.untouched:
-                return self.wsgi_app(environ, start_response)
-            if decision.kind == "preflight":
-                environ[_PASSTHROUGH_KEY] = config.preflight_status
-
-        started = False
-
-        def cors_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Any:
-            nonlocal started
-            started = True
-            decision = known or environ.get(ENVIRON_KEY) or self._decide_late(environ)
-            if exc_info is None:
-                return start_response(status, decision.apply(headers))
-            return start_response(status, decision.apply(headers), exc_info)
-
+            return self._preflight(environ, start_response, config, decision)
+        # Decided once Flask has matched the rule (an outer layer's
+        # decision, if any, is not this app's).
+        environ.pop(ENVIRON_KEY, None)
         try:
-            return self.wsgi_app(environ, cors_start_response)
+            return self.wsgi_app(environ, start_response)
         except Exception:
-            # Flask lets an exception out in debug or testing mode, with
-            # PROPAGATE_EXCEPTIONS, or when an error handler itself fails.
-            if started:
+            return self._failed(environ, start_response)
+
+    def _preflight(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        config: Config,
+        decision: Decision,
+    ) -> Iterable[bytes]:
+        """Answer a preflight now, or pass it to Flask under preflight_passthrough."""
+        if decision.respond:
+            start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
+            return []
+        if decision.kind == "preflight":
+            environ[_PASSTHROUGH_KEY] = config.preflight_status
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:
+            return self._failed(environ, start_response)
+
+    def _failed(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """An exception left Flask: Flask lets one out in debug or testing
+        mode, with PROPAGATE_EXCEPTIONS, or when an error handler itself fails.
+
+        Called from an ``except`` block: a bare ``raise`` lets it go on."""
+        if _STARTED_KEY in environ:
+            raise
+        decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
+        if not decision.headers or decision.untouched or self._propagate():
+            raise
+        # An allowed cross-origin request: answer a 500 the browser can
+        # read, rather than leave a debugger page it would block.
+        self.app.logger.exception("Unhandled exception; corecors answered 500 with CORS headers")
+        return answer_error(start_response, decision)
+
+    def _process_response(self, response: Response) -> Response:
+        """Flask's ``process_response``, then make sure the response is of the
+        class that applies the decision (an ``after_request`` hook may have
+        returned a response of another class)."""
+        response = self._flask_process_response(response)
+        cls = self._response_class
+        if not isinstance(response, cls):
+            # As Flask's make_response does: a response object changes class
+            # in place; any other WSGI callable is run into a new response.
+            return cast("Response", cls.force_type(response, request.environ))
+        return response
+
+    def _install_response_class(self) -> None:
+        """Make ``app.response_class`` a subclass of itself that applies the
+        request's decision to the headers as the response starts."""
+        base = self.app.response_class
+        if getattr(base, "_corecors_state", None) is self:
+            self._response_class = base  # ours, or a subclass of ours
+            return
+        state = self
+
+        def __call__(
+            self: Response, environ: WSGIEnvironment, start_response: StartResponse
+        ) -> Iterable[bytes]:
+            app_iter, status, headers = self.get_wsgi_response(environ)
+            decision = environ.get(ENVIRON_KEY) or state._decide_late(environ)
+            try:
+                start_response(status, decision.apply(headers))
+            except BaseException:
+                environ[_STARTED_KEY] = True
                 raise
-            decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
-            if not decision.headers or decision.untouched or self._propagate():
-                raise
-            # An allowed cross-origin request: answer a 500 the browser can
-            # read, rather than leave a debugger page it would block.
-            self.app.logger.exception(
-                "Unhandled exception; corecors answered 500 with CORS headers"
-            )
-            return answer_error(start_response, decision)
+            return app_iter
+
+        cls = type(
+            base.__name__,
+            (base,),
+            {
+                "__call__": __call__,
+                "__module__": base.__module__,
+                "__qualname__": base.__qualname__,
+                "__doc__": base.__doc__,
+                "_corecors_state": state,
+            },
+        )
+        self._response_class = cls
+        self.app.response_class = cls
 
     def _decide_late(self, environ: WSGIEnvironment) -> Decision:
         """Decide with the policy of the rule Flask matched (or the app's)."""
@@ -409,7 +491,7 @@ class CORSState:
             config = self._table.get(id(rule), config)
         decision = decide(Request.from_cgi(environ), config)
         environ[ENVIRON_KEY] = decision
-        if not decision.allowed and _log.isEnabledFor(logging.DEBUG):
+        if not decision.allowed:
             _log_refusal(decision)
         return decision
 
@@ -451,6 +533,14 @@ class CORSState:
             ext = self.extension
             ext._frozen = True
             app = self.app
+            # The app may have been given another response class since
+            # init_app: derive ours from that one.
+            self._install_response_class()
+            if any(app.after_request_funcs.values()):
+                # An after_request hook may return a response of another
+                # class; make sure it is converted to ours. (Flask refuses
+                # new hooks once the app has handled a request.)
+                app.process_response = self._process_response  # type: ignore[method-assign]
             default = self.config
 
             by_name: dict[str, Config] = {}
@@ -513,6 +603,7 @@ class CORSState:
                 preprocessors = app.url_value_preprocessors[None]
                 if self._preprocess in preprocessors:
                     preprocessors.remove(self._preprocess)
+                self._single = default
             self._table = table
             return table
 
@@ -537,6 +628,7 @@ class CORSState:
 
 
 def _log_refusal(decision: Decision) -> None:
-    # Reason codes only: raw request values never reach the log.
-    if decision.kind != "not_cors":
+    # Reason codes only: raw request values never reach the log. Origin-less
+    # requests are never logged.
+    if decision.kind != "not_cors" and _log.isEnabledFor(logging.DEBUG):
         _log.debug("CORS %s refused: %s", decision.kind, ", ".join(decision.reasons))

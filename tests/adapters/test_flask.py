@@ -97,7 +97,8 @@ def test_registers_state_in_app_extensions() -> None:
     assert isinstance(state, CORSState)
     assert state.extension is cors
     assert state.config == Config(allow_origins=[APP])
-    assert app.wsgi_app is state
+    assert app.wsgi_app == state.__call__
+    assert app.wsgi_app.__self__ is state  # type: ignore[attr-defined]
 
 
 def test_app_factory_one_extension_many_apps() -> None:
@@ -1035,3 +1036,112 @@ def test_nothing_is_logged_below_the_enabled_level(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.INFO, logger="corecors.flask"):
         client.get("/", headers={"Origin": EVIL})
     assert [r for r in caplog.records if r.name == "corecors.flask"] == []
+
+
+# -- the response class that applies the decision ---------------------------------
+
+
+def test_response_class_is_a_subclass_of_the_apps_own() -> None:
+    from flask import Response as FlaskResponse
+
+    class Mine(FlaskResponse):
+        default_mimetype = "application/json"
+
+        def shout(self) -> str:
+            return "mine"
+
+    app = Flask(__name__)
+    app.response_class = Mine
+    CORS(app, allow_origins=[APP])
+    assert issubclass(app.response_class, Mine)
+    assert app.response_class is not Mine
+    assert app.response_class.__name__ == "Mine"
+
+    @app.get("/")
+    def index() -> Any:
+        assert isinstance(app.make_response("x"), Mine)
+        return "{}"
+
+    response = app.test_client().get("/", headers={"Origin": APP})
+    assert acao(response) == APP
+    assert response.mimetype == "application/json", "the app's own class still builds responses"
+
+
+def test_response_class_replaced_after_init_app_is_taken_at_the_first_request() -> None:
+    from flask import Response as FlaskResponse
+
+    class Later(FlaskResponse):
+        default_mimetype = "application/json"
+
+    app = Flask(__name__)
+    CORS(app, allow_origins=[APP])
+    app.response_class = Later  # after the extension: a common factory order
+
+    @app.get("/")
+    def index() -> str:
+        return "{}"
+
+    response = app.test_client().get("/", headers={"Origin": APP})
+    assert acao(response) == APP
+    assert response.headers["Vary"] == "Origin"
+    assert response.mimetype == "application/json"
+    assert issubclass(app.response_class, Later)
+
+
+def test_after_request_returning_a_foreign_response_still_gets_cors_headers() -> None:
+    from werkzeug.wrappers import Response as PlainResponse
+
+    app = hello_app(allow_origins=[APP])
+
+    @app.after_request
+    def replace(response: Response) -> Any:
+        # Another class altogether, with its own stale CORS header.
+        return PlainResponse(
+            "replaced", headers={"Access-Control-Allow-Origin": "*", "Vary": "Cookie"}
+        )
+
+    client = app.test_client()
+    response = client.get("/", headers={"Origin": APP})
+    assert response.data == b"replaced"
+    assert cors_headers(response) == [("Access-Control-Allow-Origin", APP)]
+    assert response.headers["Vary"] == "Cookie, Origin"
+    refused = client.get("/", headers={"Origin": EVIL})
+    assert acao(refused) is None
+    assert refused.headers["Vary"] == "Cookie, Origin"
+
+
+def test_without_after_request_hooks_process_response_is_flasks_own() -> None:
+    app = hello_app(allow_origins=[APP])
+    app.test_client().get("/", headers={"Origin": APP})
+    assert "process_response" not in vars(app)
+
+
+def test_a_server_whose_start_response_fails_gets_the_error_not_a_second_response() -> None:
+    app = hello_app(allow_origins=[APP])
+    calls: list[str] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+        calls.append(status)
+        raise OSError("client went away")
+
+    from werkzeug.test import EnvironBuilder
+
+    full = EnvironBuilder(path="/", headers={"Origin": APP}).get_environ()
+    with pytest.raises(OSError, match="client went away"):
+        app.wsgi_app(full, start_response)
+    assert calls == ["200 OK"], "no 500 was attempted after the server's own failure"
+
+
+def test_response_called_outside_the_extension_decides_for_itself() -> None:
+    # A response object of the app's class, run as a WSGI app on an environ
+    # the extension has not seen (for example by a test harness).
+    app = Flask(__name__)
+    CORS(app, allow_origins=[APP])
+    with app.test_request_context("/", headers={"Origin": APP}):
+        response = app.make_response("hi")
+        environ = dict(request.environ)
+    environ.pop("corecors.decision", None)
+    seen: list[Any] = []
+    body = response(environ, lambda status, headers, exc_info=None: seen.append(headers))
+    assert b"".join(body) == b"hi"
+    assert ("Access-Control-Allow-Origin", APP) in seen[0]

@@ -344,3 +344,39 @@ def test_the_fast_request_builder_gives_every_field() -> None:
         "OPTIONS", origin=ORIGIN, request_method="PUT", request_headers="content-type",
         private_network=True, websocket=True,
     )
+
+
+# -- the Flask extension ----------------------------------------------------------------
+
+#: corecors' own Python calls in one Flask request, by kind: the layer around
+#: wsgi_app, the decision, the response class and Decision.apply. No
+#: start_response wrapper, no URL value preprocessor, no log call for an
+#: allowed or origin-less request (a refused one asks the logger first).
+_FLASK_CALLS = ["CORSState.__call__", "decide_cgi", "__call__", "Decision.apply"]
+FLASK_PINS = {
+    "allowed actual": _FLASK_CALLS,
+    "no origin": _FLASK_CALLS,
+    "disallowed actual": [*_FLASK_CALLS[:2], "_log_refusal", *_FLASK_CALLS[2:]],
+}
+
+
+@pytest.mark.parametrize("kind", list(FLASK_PINS), ids=list(FLASK_PINS))
+def test_a_flask_request_makes_few_corecors_calls(kind: str) -> None:
+    from flask import Flask
+
+    from corecors.adapters.flask import CORS
+
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index() -> str:
+        return "hello"
+
+    CORS(app, config=CONFIG)
+    method, headers = KINDS[kind]
+    environ = environ_for(method, headers)
+    environ["PATH_INFO"] = "/"
+    list(app(dict(environ), _start_response))  # the first request settles the scopes
+    calls = count_calls(lambda: list(app(dict(environ), _start_response)))
+    ours = [name.rpartition(".<locals>.")[2] for name in calls.python]
+    assert ours == FLASK_PINS[kind], calls
