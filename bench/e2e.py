@@ -45,6 +45,8 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     rps: list[float] = field(default_factory=list)
+    #: server CPU time (user + system, master and workers) per request, in µs
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -143,12 +145,42 @@ def servers(log_dir: Path) -> Iterator[list[Server]]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@dataclass
+class Results:
+    """Per subject, one value per round: wall-clock req/s and server CPU µs/request."""
+
+    rps: dict[str, list[float]]
+    cpu: dict[str, list[float]]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process *pid* and its live
+    children: a gunicorn master and its workers, every thread included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # the process is gone
+        # After the parenthesised command name: state, ppid, ... utime
+        # (field 14) and stime (field 15) of proc(5).
+        fields = stat.rpartition(")")[2].split()
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 _RPS = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.MULTILINE)
+_REQUESTS = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 _BAD = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*", re.MULTILINE)
 
 
-def wrk(url: str, seconds: int) -> float:
-    """Requests per second for an allowed actual request, bounded in time."""
+def wrk(url: str, seconds: int) -> tuple[float, int]:
+    """Requests per second, and requests completed, for an allowed actual
+    request, bounded in time."""
     try:
         result = subprocess.run(
             [
@@ -163,25 +195,34 @@ def wrk(url: str, seconds: int) -> float:
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise E2EUnavailable(f"wrk failed: {exc}") from exc
     match = _RPS.search(result.stdout)
-    if match is None:
+    count = _REQUESTS.search(result.stdout)
+    if match is None or count is None:
         raise E2EUnavailable(f"could not read wrk's output:\n{result.stdout}")
     bad = _BAD.search(result.stdout)
     if bad is not None:
         raise E2EUnavailable(f"wrk saw failed requests: {bad.group(0)}")
-    return float(match.group(1))
+    return float(match.group(1)), int(count.group(1))
 
 
 def measure(
     rounds: int, seconds: int, log_dir: Path, progress: Callable[[str], None]
-) -> dict[str, list[float]]:
-    """Requests/s per subject and round, rounds interleaved over the servers."""
+) -> Results:
+    """Requests/s and server CPU per request, per subject and round, rounds
+    interleaved over the servers."""
     with servers(log_dir) as running:
         for server in running:
             wrk(server.url, 1)  # warm-up: first requests, worker imports
         for r in range(rounds):
             order = running[r % len(running):] + running[: r % len(running)]
             for server in order:
-                server.rps.append(wrk(server.url, seconds))
+                before = cpu_seconds(server.process.pid)
+                rps, requests = wrk(server.url, seconds)
+                used = cpu_seconds(server.process.pid) - before
+                server.rps.append(rps)
+                server.cpu.append(used / max(requests, 1) * 1e6)
                 progress(f"gunicorn round {r + 1}/{rounds}: {server.name} "
-                         f"{server.rps[-1]:,.0f} req/s")
-        return {server.name: server.rps for server in running}
+                         f"{rps:,.0f} req/s, {server.cpu[-1]:.1f} µs CPU/request")
+        return Results(
+            rps={server.name: server.rps for server in running},
+            cpu={server.name: server.cpu for server in running},
+        )

@@ -189,6 +189,68 @@ def floor(app: WSGIApp) -> TableFloor:
     )
 
 
+class InlinedMinimum:
+    """What any correct CORS middleware must do per actual request, inlined.
+
+    Not a product and not corecors: a reference that shows how close to the
+    floor a correct middleware can get in CPython. On top of the floor it
+    does only what the CORS rules and the WSGI contract require for an
+    actual request: tell it from a preflight and a WebSocket handshake,
+    leave a decision in the environ, drop the application's own
+    ``Access-Control-*`` lines and merge its ``Vary`` (one set lookup per
+    header for the usual response, as :meth:`corecors.Decision.apply`
+    does), and answer ``500`` with the CORS headers if the application
+    raises before starting its response. Everything is one function, with
+    the origin table and header lists precomputed; preflights and
+    handshakes go to corecors' middleware.
+    """
+
+    __slots__ = ("app", "fallback", "table", "vary_only")
+
+    PLAIN = frozenset({"Content-Type", "Content-Length"})
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.fallback = CORSMiddleware(app, CONFIG)
+        self.table = {ORIGIN: [("Vary", "Origin"), ("Access-Control-Allow-Origin", ORIGIN)]}
+        self.vary_only = [("Vary", "Origin")]
+
+    def __call__(
+        self, environ: Environ, start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "OPTIONS" or "HTTP_UPGRADE" in environ:
+            return self.fallback(environ, start_response)
+        tail = self.table.get(environ.get("HTTP_ORIGIN"), self.vary_only)  # type: ignore[arg-type]
+        environ["corecors.decision"] = tail
+        started = False
+        plain = self.PLAIN
+
+        def add_headers(status: str, headers: Headers, exc_info: Any = None) -> Any:
+            nonlocal started
+            started = True
+            for item in headers:
+                if item[0] not in plain:
+                    break
+            else:
+                return start_response(status, headers + tail, exc_info)
+            kept = [h for h in headers if not h[0].lower().startswith(("access-control-", "vary"))]
+            vary = [v for n, v in headers if n.lower() == "vary"]
+            merged = ", ".join([*vary, "Origin"])
+            return start_response(status, [*kept, ("Vary", merged), *tail[1:]], exc_info)
+
+        try:
+            return self.app(environ, add_headers)
+        except Exception:
+            if started:
+                raise
+            start_response("500 Internal Server Error", list(tail))
+            return [b"Internal Server Error"]
+
+
+def inlined_minimum(app: WSGIApp) -> WSGIApp:
+    return InlinedMinimum(app)
+
+
 def corecors_wsgi(app: WSGIApp) -> WSGIApp:
     middleware: WSGIApp = CORSMiddleware(app, CONFIG)
     return middleware
@@ -210,6 +272,7 @@ def wsgicors_wsgi(app: WSGIApp) -> WSGIApp:
 WSGI_SUBJECTS: dict[str, Callable[[WSGIApp], WSGIApp]] = {
     "bare": lambda app: app,
     "floor": floor,
+    "inlined minimum": inlined_minimum,
     "corecors": corecors_wsgi,
     "wsgicors": wsgicors_wsgi,
 }

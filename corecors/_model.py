@@ -250,11 +250,10 @@ class Decision:
         [('Content-Type', 'text/plain'), ('Vary', 'Accept, Origin'), \
 ('Access-Control-Allow-Origin', 'https://app.example.com')]
         """
-        if self.untouched:
-            return list(headers)
         # Fast path for the usual response: a list whose names are all known
         # to be neither Vary nor Access-Control-* (one set lookup each), so
-        # there is nothing to drop or merge.
+        # there is nothing to drop or merge. (An untouched decision's tail is
+        # empty, so this copies the list.)
         if type(headers) is list:
             plain = _PLAIN_NAMES
             for item in headers:
@@ -262,6 +261,8 @@ class Decision:
                     break
             else:
                 return headers + self._tail
+        if self.untouched:
+            return list(headers)
         out: list[Header] = []
         app_vary: list[str] = []
         for name, value in headers:

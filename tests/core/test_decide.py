@@ -699,6 +699,13 @@ def test_disabled_configs_and_websocket_handshakes_are_left_untouched(
     )
     app_headers = [("Access-Control-Allow-Origin", "*"), ("Vary", "Accept")]
     assert decision.apply(app_headers) == app_headers
+    # A usual response, twice: the second time its names are known plain.
+    plain = [("Content-Type", "text/plain"), ("Content-Length", "2")]
+    for _ in range(2):
+        applied = decision.apply(plain)
+        assert applied == plain
+        assert applied is not plain, "a new list, as for any decision"
+    assert decision.apply(iter(plain)) == plain
 
 
 EVERY_REASON = {
