@@ -9,6 +9,7 @@ are always stopped (SIGTERM, then SIGKILL), whatever happens.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -28,6 +29,17 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 #: subject name -> the gunicorn_apps attribute that serves it
 APPS = {"bare": "bare", "corecors": "corecors", "flask-cors": "flask_cors"}
+#: the server that runs all three apps side by side (see gunicorn_apps.Timed)
+MIXED = "mixed"
+#: wrk sends the mixed server the three kinds of request in turn
+MIXED_SCRIPT = """\
+local paths = {"/bare", "/corecors", "/flask-cors"}
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i], {["Origin"] = "%s"})
+end
+"""
 WORKERS = 2
 THREADS = 8
 WRK_THREADS = 2
@@ -47,10 +59,17 @@ class Server:
     rps: list[float] = field(default_factory=list)
     #: server CPU time (user + system, master and workers) per request, in µs
     cpu: list[float] = field(default_factory=list)
+    #: the app's own thread CPU time per request, in µs
+    app_cpu: list[float] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def app_url(self) -> str:
+        """Where the server's app is (the mixed server's wrk script picks paths)."""
+        return self.url if self.name == MIXED else self.url + self.name
 
 
 def free_port() -> int:
@@ -114,7 +133,7 @@ def servers(log_dir: Path) -> Iterator[list[Server]]:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        for name, attr in APPS.items():
+        for name, attr in [*APPS.items(), (MIXED, MIXED)]:
             port = free_port()
             log = log_dir / f"gunicorn-{attr}.log"
             with log.open("wb") as out:
@@ -126,6 +145,7 @@ def servers(log_dir: Path) -> Iterator[list[Server]]:
                         "--worker-class", "gthread",
                         "--threads", str(THREADS),
                         "--log-level", "warning",
+                        "--preload",  # the CPU sums are shared by the workers
                         "--pythonpath", str(BENCH_DIR),
                         f"gunicorn_apps:{attr}",
                     ],
@@ -147,10 +167,14 @@ def servers(log_dir: Path) -> Iterator[list[Server]]:
 
 @dataclass
 class Results:
-    """Per subject, one value per round: wall-clock req/s and server CPU µs/request."""
+    """Per subject, one value per round: wall-clock req/s, server CPU µs per
+    request, and the app's own CPU µs per request, in its own server and in
+    the mixed one."""
 
     rps: dict[str, list[float]]
     cpu: dict[str, list[float]]
+    app_cpu: dict[str, list[float]] = field(default_factory=dict)
+    mixed_app_cpu: dict[str, list[float]] = field(default_factory=dict)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -178,14 +202,15 @@ _REQUESTS = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 _BAD = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)|Socket errors:.*", re.MULTILINE)
 
 
-def wrk(url: str, seconds: int) -> tuple[float, int]:
+def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, int]:
     """Requests per second, and requests completed, for an allowed actual
-    request, bounded in time."""
+    request (or what *script* sends), bounded in time."""
+    extra = ["-s", str(script)] if script is not None else ["-H", f"Origin: {ORIGIN}"]
     try:
         result = subprocess.run(
             [
                 "wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s",
-                "--timeout", "5s", "-H", f"Origin: {ORIGIN}", url,
+                "--timeout", "5s", *extra, url,
             ],
             capture_output=True,
             text=True,
@@ -204,25 +229,49 @@ def wrk(url: str, seconds: int) -> tuple[float, int]:
     return float(match.group(1)), int(count.group(1))
 
 
+def app_cpu_stats(server: Server) -> dict[str, tuple[int, int]]:
+    """The mixed server's CPU ns and request count per app since the last call."""
+    with urllib.request.urlopen(server.url + "_stats", timeout=10) as response:
+        raw: dict[str, list[int]] = json.load(response)
+    return {name: (pair[0], pair[1]) for name, pair in raw.items()}
+
+
 def measure(
     rounds: int, seconds: int, log_dir: Path, progress: Callable[[str], None]
 ) -> Results:
-    """Requests/s and server CPU per request, per subject and round, rounds
-    interleaved over the servers."""
+    """Per subject and round, rounds interleaved over the servers: req/s,
+    server CPU per request and the app's own CPU per request; and the same
+    app CPU from the mixed server."""
+    script = log_dir / "mixed.lua"
+    script.write_text(MIXED_SCRIPT.replace("%s", ORIGIN), encoding="utf-8")
     with servers(log_dir) as running:
         for server in running:
-            wrk(server.url, 1)  # warm-up: first requests, worker imports
+            wrk(server.app_url, 1, script if server.name == MIXED else None)  # warm-up
+        mixed: dict[str, list[float]] = {name: [] for name in APPS}
         for r in range(rounds):
             order = running[r % len(running):] + running[: r % len(running)]
             for server in order:
+                app_cpu_stats(server)  # reset
+                if server.name == MIXED:
+                    wrk(server.app_url, seconds, script)
+                    for name, (ns, count) in app_cpu_stats(server).items():
+                        mixed[name].append(ns / max(count, 1) / 1e3)
+                    progress(f"gunicorn round {r + 1}/{rounds}: mixed, app CPU/request "
+                             + ", ".join(f"{n} {v[-1]:.1f} µs" for n, v in mixed.items()))
+                    continue
                 before = cpu_seconds(server.process.pid)
-                rps, requests = wrk(server.url, seconds)
+                rps, requests = wrk(server.app_url, seconds)
                 used = cpu_seconds(server.process.pid) - before
+                ns, count = app_cpu_stats(server)[server.name]
                 server.rps.append(rps)
                 server.cpu.append(used / max(requests, 1) * 1e6)
-                progress(f"gunicorn round {r + 1}/{rounds}: {server.name} "
-                         f"{rps:,.0f} req/s, {server.cpu[-1]:.1f} µs CPU/request")
+                server.app_cpu.append(ns / max(count, 1) / 1e3)
+                progress(f"gunicorn round {r + 1}/{rounds}: {server.name} {rps:,.0f} req/s, "
+                         f"CPU/request {server.cpu[-1]:.1f} µs, app {server.app_cpu[-1]:.1f} µs")
+        by_name = {server.name: server for server in running if server.name != MIXED}
         return Results(
-            rps={server.name: server.rps for server in running},
-            cpu={server.name: server.cpu for server in running},
+            rps={name: server.rps for name, server in by_name.items()},
+            cpu={name: server.cpu for name, server in by_name.items()},
+            app_cpu={name: server.app_cpu for name, server in by_name.items()},
+            mixed_app_cpu=mixed,
         )

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rounds = args.rounds or (7 if args.quick else 31)
     sample = 0.004 if args.quick else 0.008
-    e2e_rounds, wrk_seconds = (1, 2) if args.quick else (12, 2)
+    e2e_rounds, wrk_seconds = (1, 2) if args.quick else (10, 2)
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": [vars(row) for row in mem],
         "e2e_requests_per_second": e2e_results.rps if e2e_results else None,
         "e2e_cpu_us_per_request": e2e_results.cpu if e2e_results else None,
+        "e2e_app_cpu_us_per_request": e2e_results.app_cpu if e2e_results else None,
         "targets": [
             {"what": t.what, "measured": t.measured, "limit": t.limit, "verdict": t.verdict}
             for t in verdicts
