@@ -250,9 +250,6 @@ class CORS:
             )
         state = CORSState(self, app, self._app_config(app))
         app.extensions[EXTENSION_KEY] = state
-        # First among the app's URL value preprocessors, so the decision is in
-        # the environ before any before_request hook or view runs.
-        app.url_value_preprocessors[None].insert(0, state._preprocess)
         # The bound method rather than the object: Flask calls it for every
         # request, and a method is called faster than an object's __call__.
         app.wsgi_app = state.__call__  # type: ignore[method-assign]
@@ -374,13 +371,18 @@ class CORSState:
             # The response class applies the decision as the response
             # starts; no start_response wrapper is needed.
             environ[ENVIRON_KEY] = decision = decide_cgi(environ, single)
-            if not decision.allowed and decision.kind != "not_cors":
-                _log_refusal(decision)
-            if not decision.respond and decision.kind != "preflight":
+            # Only a preflight is answered here (a Decision responds to
+            # nothing else); origin-less requests are never logged.
+            kind = decision.kind
+            if kind != "preflight":
+                if not decision.allowed and kind == "actual":
+                    _log_refusal(decision)
                 try:
                     return self.wsgi_app(environ, start_response)
                 except Exception:
                     return self._failed(environ, start_response)
+            if not decision.allowed:
+                _log_refusal(decision)
             return self._preflight(environ, start_response, single, decision)
         table = self._table
         if table is None:
@@ -597,12 +599,13 @@ class CORSState:
                 p.preflight_passthrough for p in table.values()
             ):
                 self._install_passthrough()
-            if not table:
-                # One policy for the whole app: the decision is made before
-                # Flask runs, so the URL value preprocessor has nothing to do.
-                preprocessors = app.url_value_preprocessors[None]
-                if self._preprocess in preprocessors:
-                    preprocessors.remove(self._preprocess)
+            if table:
+                # Scoped policies: the decision waits for the rule Flask
+                # matches. First among the app's URL value preprocessors, so
+                # it is in the environ before any before_request hook runs.
+                app.url_value_preprocessors[None].insert(0, self._preprocess)
+            else:
+                # One policy for the whole app: decided before Flask runs.
                 self._single = default
             self._table = table
             return table
