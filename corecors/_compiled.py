@@ -41,24 +41,6 @@ def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> De
     return Decision("not_cors", False, (reason,), False, None, (), vary, untouched)
 
 
-class _ActualTable(dict[str, Decision]):
-    """Origin -> Decision for actual requests; misses go to the matcher.
-
-    A hit is one C-level dict lookup. Listed origins are entered at
-    construction; any other origin is matched once, then remembered while
-    the table has room (see :meth:`Compiled.actual_for`).
-    """
-
-    __slots__ = ("_c",)
-
-    def __init__(self, compiled: Compiled) -> None:
-        super().__init__()
-        self._c = compiled
-
-    def __missing__(self, origin: str) -> Decision:
-        return self._c.actual_for(origin)
-
-
 class Compiled:
     __slots__ = (
         "acah",
@@ -183,7 +165,10 @@ class Compiled:
         self.checked_headers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self.refused: dict[tuple[str, ...], Decision] = {}
         self.preflight_cache: dict[tuple[str, str, tuple[str, ...], bool], Decision] = {}
-        self.actual = _ActualTable(self)
+        # Origin -> Decision for actual requests: listed origins now, any
+        # other once it has been matched (see actual_for). A hit is one
+        # lookup in a plain dict.
+        self.actual: dict[str, Decision] = {}
         self.actual_limit = len(exact) + MAX_CACHED
         self.preflight_exact: dict[tuple[str, bool], Decision] = {}
         # With '*' every origin gets the static answer, listed or not: an
