@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "e2e_requests_per_second": e2e_results.rps if e2e_results else None,
         "e2e_cpu_us_per_request": e2e_results.cpu if e2e_results else None,
         "e2e_app_cpu_us_per_request": e2e_results.app_cpu if e2e_results else None,
+        "e2e_mixed_app_cpu_us_per_request": e2e_results.mixed_app_cpu if e2e_results else None,
         "targets": [
             {"what": t.what, "measured": t.measured, "limit": t.limit, "verdict": t.verdict}
             for t in verdicts
