@@ -44,6 +44,14 @@ CONFIGS = [
             {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP, "HTTP_UPGRADE": "h2c"},
             id="another upgrade",
         ),
+        pytest.param(
+            {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP, "HTTP_UPGRADE": None},
+            id="upgrade present but None",
+        ),
+        pytest.param(
+            {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://" + "a" * 5000 + ".example"},
+            id="over-long origin",
+        ),
     ],
 )
 def test_decide_cgi_is_decide_on_the_request_from_cgi(
