@@ -542,6 +542,7 @@ class CORSState:
                 # An after_request hook may return a response of another
                 # class; make sure it is converted to ours. (Flask refuses
                 # new hooks once the app has handled a request.)
+                self._flask_process_response = app.process_response
                 app.process_response = self._process_response  # type: ignore[method-assign]
             default = self.config
 

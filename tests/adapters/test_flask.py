@@ -1145,3 +1145,23 @@ def test_response_called_outside_the_extension_decides_for_itself() -> None:
     body = response(environ, lambda status, headers, exc_info=None: seen.append(headers))
     assert b"".join(body) == b"hi"
     assert ("Access-Control-Allow-Origin", APP) in seen[0]
+
+
+def test_after_this_request_returning_a_made_response_gets_cors_headers() -> None:
+    from flask import after_this_request, make_response
+
+    app = Flask(__name__)
+    CORS(app, allow_origins=[APP])
+
+    @app.get("/")
+    def index() -> str:
+        @after_this_request
+        def replace(response: Response) -> Response:
+            return make_response("replaced")
+
+        return "original"
+
+    response = app.test_client().get("/", headers={"Origin": APP})
+    assert response.data == b"replaced"
+    assert acao(response) == APP
+    assert response.headers["Vary"] == "Origin"
