@@ -92,6 +92,7 @@ _STARTED_KEY = "corecors.started"
 _VIEW_ATTR = "__corecors_config__"
 
 _log = logging.getLogger("corecors.flask")
+_DEBUG = logging.DEBUG
 
 
 # Config accepts 2xx preflight and 4xx/5xx failure statuses only.
@@ -375,7 +376,7 @@ class CORSState:
             # nothing else); origin-less requests are never logged.
             kind = decision.kind
             if kind != "preflight":
-                if not decision.allowed and kind == "actual":
+                if not decision.allowed and kind == "actual" and _log.isEnabledFor(_DEBUG):
                     _log_refusal(decision)
                 try:
                     return self.wsgi_app(environ, start_response)
