@@ -319,8 +319,8 @@ def markdown(
         "product: one function that does only what a correct middleware must for an "
         "actual request (tell it from a preflight or a handshake, leave a decision in "
         "the environ, drop the app's `Access-Control-*` lines and merge its `Vary`, "
-        "answer a 500 the browser can read), with everything precomputed; it hands "
-        "preflights to corecors.",
+        "answer a 500 the browser can read), with everything precomputed; it is timed "
+        "on actual requests only (it hands preflights to corecors).",
         "",
     ]
     lines += _group_table(medians, "wsgi", list(WSGI_SUBJECTS), "bare")
@@ -479,7 +479,10 @@ def chart(
                 title: str) -> None:
         height = 0.8 / len(names)
         for i, name in enumerate(names):
-            vals = [(_overhead(medians, group, k.name, name) or 0) / unit for k in KINDS]
+            # A subject not timed on a kind gets no bar (NaN), not a zero.
+            vals = [
+                (_overhead(medians, group, k.name, name) or float("nan")) / unit for k in KINDS
+            ]
             ax.barh([y + (i - (len(names) - 1) / 2) * height for y in ys], vals,
                     height=height, label=name, color=COLORS.get(name, "#888"))
         ax.set_yticks(ys, labels)

@@ -48,6 +48,8 @@ def build_subjects(loop: asyncio.AbstractEventLoop, log: Any) -> list[Subject]:
     for name, wrap in s.WSGI_SUBJECTS.items():
         app = wrap(s.bare_wsgi_app)
         for kind in s.KINDS:
+            if name in s.ACTUAL_ONLY and kind.method == "OPTIONS":
+                continue
             out.append(Subject("wsgi", kind.name, name, wsgi_runner(app, environs[kind.name])))
 
     for name in s.FLASK_SUBJECTS:

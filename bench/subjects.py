@@ -269,6 +269,9 @@ def wsgicors_wsgi(app: WSGIApp) -> WSGIApp:
     return wrapped
 
 
+#: References timed on actual requests only (they hand preflights to corecors).
+ACTUAL_ONLY = frozenset({"inlined minimum"})
+
 WSGI_SUBJECTS: dict[str, Callable[[WSGIApp], WSGIApp]] = {
     "bare": lambda app: app,
     "floor": floor,
@@ -404,7 +407,7 @@ def check_wsgi(app: WSGIApp, environ: Environ) -> tuple[str, Headers]:
 
 
 __all__ = [
-    "ADVERSARIAL", "CONFIG", "FLASK_SUBJECTS", "KINDS", "KIND_BY_NAME", "STARLETTE_SUBJECTS",
-    "WSGI_SUBJECTS", "Kind", "asgi_runner", "bare_wsgi_app", "check_wsgi", "decide",
-    "empty_call", "flask_app", "starlette_app",
+    "ACTUAL_ONLY", "ADVERSARIAL", "CONFIG", "FLASK_SUBJECTS", "KINDS", "KIND_BY_NAME",
+    "STARLETTE_SUBJECTS", "WSGI_SUBJECTS", "Kind", "asgi_runner", "bare_wsgi_app", "check_wsgi",
+    "decide", "empty_call", "flask_app", "starlette_app",
 ]
