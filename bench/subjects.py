@@ -189,6 +189,15 @@ def floor(app: WSGIApp) -> TableFloor:
     )
 
 
+def rewrite(headers: Headers, tail: Headers) -> Headers:
+    """InlinedMinimum's unusual response (not timed): drop the app's CORS
+    lines, merge its Vary. A module function, so that the closure that calls
+    it captures nothing more than it needs."""
+    kept = [h for h in headers if not h[0].lower().startswith(("access-control-", "vary"))]
+    vary = [v for n, v in headers if n.lower() == "vary"]
+    return [*kept, ("Vary", ", ".join([*vary, "Origin"])), *tail[1:]]
+
+
 class InlinedMinimum:
     """What any correct CORS middleware must do per actual request, inlined.
 
@@ -233,18 +242,20 @@ class InlinedMinimum:
                     break
             else:
                 return start_response(status, headers + tail, exc_info)
-            kept = [h for h in headers if not h[0].lower().startswith(("access-control-", "vary"))]
-            vary = [v for n, v in headers if n.lower() == "vary"]
-            merged = ", ".join([*vary, "Origin"])
-            return start_response(status, [*kept, ("Vary", merged), *tail[1:]], exc_info)
+            return start_response(status, rewrite(headers, tail), exc_info)
 
         try:
             return self.app(environ, add_headers)
         except Exception:
             if started:
                 raise
-            start_response("500 Internal Server Error", list(tail))
-            return [b"Internal Server Error"]
+            return self.answer_error(start_response, tail)
+
+    @staticmethod
+    def answer_error(start_response: Callable[..., Any], tail: Headers) -> list[bytes]:
+        """The app raised before starting its response (not timed)."""
+        start_response("500 Internal Server Error", list(tail))
+        return [b"Internal Server Error"]
 
 
 def inlined_minimum(app: WSGIApp) -> WSGIApp:

@@ -24,6 +24,7 @@ from subjects import (
     InlinedMinimum,
     bare_wsgi_app,
     floor,
+    rewrite,
     wsgicors_wsgi,
 )
 from timing import wsgi_runner
@@ -51,18 +52,14 @@ class WithoutDecision(InlinedMinimum):
                     break
             else:
                 return start_response(status, headers + tail, exc_info)
-            kept = [h for h in headers if not h[0].lower().startswith(("access-control-", "vary"))]
-            vary = [v for n, v in headers if n.lower() == "vary"]
-            merged = ", ".join([*vary, "Origin"])
-            return start_response(status, [*kept, ("Vary", merged), *tail[1:]], exc_info)
+            return start_response(status, rewrite(headers, tail), exc_info)
 
         try:
             return self.app(environ, add_headers)
         except Exception:
             if started:
                 raise
-            start_response("500 Internal Server Error", list(tail))
-            return [b"Internal Server Error"]
+            return self.answer_error(start_response, tail)
 
 
 def main() -> None:
