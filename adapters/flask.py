@@ -499,10 +499,10 @@ class CORSState:
         return decision
 
     def _preprocess(self, endpoint: str | None, values: dict[str, Any] | None) -> None:
-        if self._table:
-            environ = request.environ
-            if ENVIRON_KEY not in environ:
-                self._decide_late(environ)
+        # Installed only when some rule has its own policy (see _settle).
+        environ = request.environ
+        if ENVIRON_KEY not in environ:
+            self._decide_late(environ)
 
     def _options_config(
         self, environ: WSGIEnvironment, cors_request: Request, table: dict[int, Config]
