@@ -16,17 +16,21 @@ WSGI, Flask and proxy hooks.
 
 from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
-from ._errors import ConfigError
+from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
+from ._policy import Policy
 
 __all__ = [
     "DEFAULT_MAX_AGE",
     "DEFAULT_METHODS",
     "OPTIONS",
+    "PROBLEM_CODES",
     "REASONS",
     "Config",
     "ConfigError",
     "Decision",
+    "Policy",
+    "Problem",
     "Request",
     "__version__",
     "decide",

@@ -1,32 +1,129 @@
-"""The one exception corecors raises: a configuration it refuses."""
+"""Problems with a configuration, and the one exception that carries them."""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["PROBLEM_CODES", "ConfigError", "Problem", "Severity"]
+
+Severity = Literal["error", "warning"]
+
+#: Every problem code, with its severity and plain meaning. The codes are
+#: public API: ``Config``, ``corecors lint`` and the Django system checks
+#: (``corecors.E006`` is ``CC006``) report the same code for the same problem.
+PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
+    "CC001": ("error", "the file cannot be read, or is not valid TOML or JSON"),
+    "CC002": ("error", "the file is neither corecors options nor a Gravitee definition"),
+    "CC003": ("error", "an unknown option name"),
+    "CC004": ("error", "a value of the wrong type or out of range"),
+    "CC005": ("error", "an allowed origin that is not an origin or a safe pattern"),
+    "CC006": ("error", "an origin regex that is invalid or lets strangers' origins in"),
+    "CC007": ("error", "a method or header name that is not a valid HTTP token"),
+    "CC008": ("error", "options that are refused together"),
+    "CC009": ("error", "a wildcard that covers names anybody can register under a public suffix"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem with a configuration: what, where, and how to fix it.
+
+    ``option`` is the name the user wrote (an option such as
+    ``allow_origins``, a settings key such as ``CORECORS_MAX_AGE`` or a
+    Gravitee key path); ``index`` is the entry's place in a list option,
+    or ``None``.
+
+    >>> p = Problem("CC005", "error", "allow_origins", "https://a.example/",
+    ...             "has a path", "write 'https://a.example'", index=0)
+    >>> str(p)
+    "allow_origins[0]: 'https://a.example/' has a path. Fix: write 'https://a.example'"
+    """
+
+    code: str
+    severity: Severity
+    option: str
+    value: object
+    problem: str
+    fix: str
+    index: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The option, with the entry's index for a list option."""
+        return self.option if self.index is None else f"{self.option}[{self.index}]"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.value!r} {self.problem}. Fix: {self.fix}"
 
 
 class ConfigError(ValueError):
     """A configuration corecors refuses to run with.
 
     Raised once, when a :class:`~corecors.Config` is built, never while a
-    request is handled. The message names the option, the value that was
-    given and how to fix it; the same parts are kept as attributes.
+    request is handled. ``problems`` holds every problem found, errors
+    first; the message is the first one, plus how many more there are. The
+    first problem's parts are also kept as ``option``, ``value``,
+    ``problem`` and ``fix``.
 
     >>> from corecors import Config, ConfigError
     >>> try:
     ...     Config(allow_origins=["https://app.example.com/"])
     ... except ConfigError as exc:
-    ...     print(exc.option)
-    allow_origins
+    ...     print(exc.option, len(exc.problems))
+    allow_origins 1
     """
 
+    problems: tuple[Problem, ...]
     option: str
     value: object
+    problem: str
     fix: str
 
-    def __init__(self, option: str, value: object, problem: str, fix: str) -> None:
-        self.option = option
-        self.value = value
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"{option}: {value!r} {problem}. Fix: {fix}")
+    def __init__(self, problems: Iterable[Problem] | str, *legacy: object) -> None:
+        # Transitional: the (option, value, problem, fix) form, until every
+        # raise in the core reports a coded Problem.
+        if isinstance(problems, str):
+            option, value, problem, fix = problems, *legacy
+            problems = [Problem("CC004", "error", option, value, str(problem), str(fix))]
+        found = tuple(problems)
+        if not found:
+            raise ValueError("ConfigError needs at least one problem")
+        errors = tuple(p for p in found if p.severity == "error")
+        self.problems = errors + tuple(p for p in found if p.severity != "error")
+        first = self.problems[0]
+        self.option = first.option
+        self.value = first.value
+        self.problem = first.problem
+        self.fix = first.fix
+        more = len(self.problems) - 1
+        super().__init__(str(first) + (f" (and {more} more)" if more else ""))
+
+    @classmethod
+    def one(
+        cls,
+        code: str,
+        option: str,
+        value: object,
+        problem: str,
+        fix: str,
+        index: int | None = None,
+    ) -> ConfigError:
+        """A ConfigError with the single error *code*."""
+        return cls([Problem(code, "error", option, value, problem, fix, index)])
+
+    def renamed(self, names: Mapping[str, str]) -> ConfigError:
+        """The same problems, with options renamed as *names* says."""
+        return ConfigError(
+            Problem(
+                p.code,
+                p.severity,
+                names.get(p.option, p.option),
+                p.value,
+                p.problem,
+                p.fix,
+                p.index,
+            )
+            for p in self.problems
+        )
