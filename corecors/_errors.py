@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PROBLEM_CODES", "ConfigError", "Problem", "Severity"]
+__all__ = ["PROBLEM_CODES", "ConfigError", "Problem", "Severity", "suggest"]
 
 Severity = Literal["error", "warning"]
 
@@ -23,7 +23,20 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC007": ("error", "a method or header name that is not a valid HTTP token"),
     "CC008": ("error", "options that are refused together"),
     "CC009": ("error", "a wildcard that covers names anybody can register under a public suffix"),
+    "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
 }
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to a misspelt *name*, or None.
+
+    >>> suggest("allow_origin", ["allow_origins", "max_age"])
+    'allow_origins'
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return close[0] if close else None
 
 
 @dataclass(frozen=True, slots=True)
