@@ -19,6 +19,7 @@ from ._decide import decide, decide_cgi
 from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy
+from ._readers import Reading, read_gravitee, read_mapping, read_options
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -31,30 +32,17 @@ __all__ = [
     "Decision",
     "Policy",
     "Problem",
+    "Reading",
     "Request",
     "__version__",
     "decide",
     "decide_cgi",
     "merge_vary",
+    "read_gravitee",
+    "read_mapping",
+    "read_options",
 ]
 
 __version__ = "0.1.0"
 
 ConfigError.__module__ = __name__  # tracebacks say corecors.ConfigError
-
-
-def _checkout_root() -> list[str]:
-    # In a source checkout, adapters/ sits beside corecors/ and only the
-    # installed package has corecors/adapters. Let corecors.adapters resolve
-    # to it, so that code run from the checkout's root works as installed.
-    import os
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(here)
-    checkout = os.path.isfile(os.path.join(root, "adapters", "wsgi.py")) and not os.path.isdir(
-        os.path.join(here, "adapters")
-    )
-    return [root] * checkout
-
-
-__path__ += _checkout_root()

@@ -31,9 +31,9 @@ from . import __version__
 from ._config import OPTIONS, Config
 from ._decide import decide
 from ._errors import ConfigError
-from ._gravitee import KEYS as GRAVITEE_KEYS
-from ._gravitee import classify_origin, find_cors
 from ._model import REASONS, Decision, Header, Request
+from ._readers import KEYS as GRAVITEE_KEYS
+from ._readers import classify_origin, find_cors
 from ._regexes import matches_everything
 from ._syntax import ORIGIN_VALUE, TOKEN, Origin, parse_origin
 

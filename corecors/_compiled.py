@@ -6,30 +6,24 @@ lookup sets, header values, and whole Decisions for the common answers.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
+from ._fetch import SAFELISTED_METHODS
 from ._model import Decision, Header
-from ._syntax import ORIGIN_VALUE, TOKEN, Origin
-
-if TYPE_CHECKING:
-    from ._config import Config
+from ._options import Options
+from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
+from ._syntax import TOKEN
 
 # Bounds on what one request may ask for. Browsers send a few lower-case
 # names without spaces; anything far beyond is refused without being read.
-MAX_ORIGIN_LENGTH = 2048
 MAX_METHOD_LENGTH = 64
 MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_REQUEST_HEADERS_NAMES = 64
 
-# Bounds on the memo tables below: a flood of distinct request values fills
-# them once and is then computed afresh each time, never stored.
+# Bounds on the memo tables below. A flood of distinct request values
+# cannot grow them, and cannot push out the values seen again and again
+# (see actual_for).
 MAX_CACHED = 1024
 MAX_CACHED_REQUEST_HEADERS_LENGTH = 256
 
-# Fetch, "CORS-safelisted method": GET, HEAD, POST. A browser that asks
-# about one of these needs no Access-Control-Allow-Methods to cover it.
-SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 
 ACAO = "Access-Control-Allow-Origin"
 ACAC = ("Access-Control-Allow-Credentials", "true")
@@ -62,36 +56,32 @@ class Compiled:
         "exact",
         "failure_status",
         "headers",
+        "matcher",
         "max_age",
         "methods",
         "no_origin",
         "oversized",
         "passthrough",
-        "pattern",
+        "permanent",
         "pna",
         "preflight_cache",
         "preflight_exact",
         "preflight_vary",
         "preflight_vary_value",
+        "probation",
         "refused",
-        "regexes",
         "static_actual",
         "status",
         "untouched_ws",
         "vary",
     )
 
-    def __init__(
-        self, config: Config, exact: frozenset[str], patterns: list[Origin], any_origin: bool
-    ) -> None:
+    def __init__(self, config: Options) -> None:
         self.enabled = config.enabled
         self.credentials = credentials = config.allow_credentials
-        self.any_origin = any_origin
-        self.exact = exact
-        self.pattern = (
-            re.compile("|".join(f"(?:{p.regex()})" for p in patterns)) if patterns else None
-        )
-        self.regexes = config.allow_origin_regexes
+        self.any_origin = any_origin = config.any_origin
+        self.exact = exact = frozenset(config.exact)
+        self.matcher = OriginMatcher(exact, config.patterns, config.regex_domains)
         self.passthrough = config.preflight_passthrough
         self.pna = config.allow_private_network
         self.status = config.preflight_status
@@ -169,6 +159,7 @@ class Compiled:
         # other once it has been matched (see actual_for). A hit is one
         # lookup in a plain dict.
         self.actual: dict[str, Decision] = {}
+        self.probation: dict[str, Decision] = {}
         self.actual_limit = len(exact) + MAX_CACHED
         self.preflight_exact: dict[tuple[str, bool], Decision] = {}
         # With '*' every origin gets the static answer, listed or not: an
@@ -180,6 +171,8 @@ class Compiled:
             if not (self.echo_method or self.echo_headers):
                 for pna in (False, True) if self.pna else (False,):
                     self.preflight_exact[origin, pna] = self.preflight_allowed(origin, "", (), pna)
+        # What actual_for() falls back to when the remembered table is full.
+        self.permanent = dict(self.actual)
 
     # -- origins -----------------------------------------------------------
 
@@ -187,17 +180,27 @@ class Compiled:
         """None if *origin* is allowed, else the reason code."""
         if self.any_origin or origin in self.exact:
             return None
-        if len(origin) > MAX_ORIGIN_LENGTH or ORIGIN_VALUE.fullmatch(origin) is None:
+        matcher = self.matcher
+        if not matcher.well_formed(origin):
             return "origin_malformed"
-        if self.pattern is not None and self.pattern.fullmatch(origin):
-            return None
-        for rx in self.regexes:
-            if rx.fullmatch(origin):
-                return None
-        return "origin_not_allowed"
+        return None if matcher.allows(origin) else "origin_not_allowed"
 
     def actual_for(self, origin: str) -> Decision:
-        """The decision for an actual request whose origin is not listed exactly."""
+        """The decision for an actual request whose origin is not in self.actual."""
+        # Two tables, so that a scan cannot push out the origins in real use
+        # (a segmented cache): an origin seen once waits in self.probation;
+        # seen again, it moves to self.actual, where decide() finds it in
+        # one lookup. A flood of one-off origins only churns probation. If
+        # self.actual fills up, it starts again from the listed origins, and
+        # the origins in use come back after two requests each. Every entry
+        # is a pure function of the immutable config and its key, and each
+        # table is replaced by one assignment, so no lock is needed.
+        decision = self.probation.get(origin)
+        if decision is not None:
+            if len(self.actual) >= self.actual_limit:
+                self.actual = dict(self.permanent)
+            self.actual[origin] = decision
+            return decision
         reason = self.origin_reason(origin)
         if reason is None:
             decision = self.static_actual or Decision(
@@ -207,10 +210,11 @@ class Compiled:
             decision = self.actual_malformed
         else:
             decision = self.actual_denied
-        # Bounded: a flood of distinct origins cannot grow the table, and
-        # an over-long origin (malformed anyway) is never stored.
-        if len(self.actual) < self.actual_limit and len(origin) <= MAX_ORIGIN_LENGTH:
-            self.actual[origin] = decision
+        # An over-long origin (malformed anyway) is never stored.
+        if len(origin) <= MAX_ORIGIN_LENGTH:
+            if len(self.probation) >= MAX_CACHED:
+                self.probation = {}
+            self.probation[origin] = decision
         return decision
 
     # -- preflights --------------------------------------------------------

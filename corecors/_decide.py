@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._compiled import MAX_CACHED_REQUEST_HEADERS_LENGTH, MAX_METHOD_LENGTH, MAX_ORIGIN_LENGTH
+from ._compiled import MAX_CACHED_REQUEST_HEADERS_LENGTH, MAX_METHOD_LENGTH
 from ._config import Config
 from ._model import Decision, Request
+from ._origins import MAX_ORIGIN_LENGTH
 
 __all__ = ["decide", "decide_cgi"]
 

@@ -24,6 +24,7 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC008": ("error", "options that are refused together"),
     "CC009": ("error", "a wildcard that covers names anybody can register under a public suffix"),
     "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
+    "CC117": ("warning", "no prefixed key is set, but keys that look like options are"),
 }
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._errors import ConfigError
-from ._syntax import SHARED_SUFFIXES, is_loopback_host
+from ._errors import ConfigError, Problem
+from ._psl import public_suffix
+from ._syntax import is_loopback_host
 
 # A dotted run of literal host text in a regex's source, escaped or not.
 _DOMAIN_RUN = re.compile(r"(?:[A-Za-z0-9_-]+(?:\\\.|\.))+[A-Za-z0-9_-]+")
@@ -194,7 +195,7 @@ def check_regex(
                     f"escape every dot, as in '{re.escape(literal)}'",
                 )
         # A domain under which anybody can register a name: ".*\.github\.io".
-        shared = [s for s in (literal, ".".join(labels[-2:])) if s in SHARED_SUFFIXES]
+        shared = [s for s in (literal, ".".join(labels[-2:])) if "." in s and public_suffix(s) == s]
         hit = first_match([f"{e}.{s}" for s in shared for e in (_EVIL, _EVIL_PLAIN)])
         if hit:
             raise ConfigError(
@@ -269,3 +270,60 @@ def check_regex(
             "the regex admits more hosts than it names (an 'x' in place of the dot, for one)",
             "escape it as '\\.'",
         )
+
+
+class RegexInfo(NamedTuple):
+    """An accepted regex and the domains its host can end with."""
+
+    pattern: re.Pattern[str]
+    #: lower-case domains the host is or ends with after a '.'; None: any host
+    domains: frozenset[str] | None
+
+
+def analyse_regex(
+    option: str,
+    index: int | None,
+    rx: re.Pattern[str],
+    *,
+    credentials: bool,
+    allow_http: bool,
+    private_network: bool,
+    dangerously_any: bool,
+) -> tuple[RegexInfo | None, list[Problem]]:
+    """Every problem with *rx*; its RegexInfo when it is accepted."""
+    if matches_everything(rx):
+        if credentials and not dangerously_any:
+            return None, [
+                Problem(
+                    "CC006",
+                    "error",
+                    option,
+                    rx.pattern,
+                    "matches every origin while allow_credentials is on, so any "
+                    "website could act as your users",
+                    "list the origins that may send credentials; if you really mean "
+                    "it, set dangerously_allow_any_origin_with_credentials=True",
+                    index,
+                )
+            ]
+        if private_network:
+            return None, [
+                Problem(
+                    "CC008",
+                    "error",
+                    "allow_private_network",
+                    True,
+                    f"would let every website reach this service (the regex "
+                    f"{rx.pattern!r} matches every origin)",
+                    "list the origins that may reach it",
+                )
+            ]
+        return RegexInfo(rx, None), []
+    try:
+        check_regex(option, rx, credentials=credentials, allow_http=allow_http)
+    except ConfigError as exc:
+        return None, [
+            Problem("CC006", "error", option, p.value, p.problem, p.fix, index)
+            for p in exc.problems
+        ]
+    return RegexInfo(rx, None), []

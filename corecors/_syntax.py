@@ -37,55 +37,61 @@ _HOST_CHARS = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?")
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
-# Suffixes under which anybody can register a name. A subdomain pattern on
-# one of them would admit strangers. Not the whole Public Suffix List (the
-# core has no dependencies), but the common hosting and country suffixes.
-SHARED_SUFFIXES = frozenset(
-    {
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "com.au",
-        "net.au",
-        "org.au",
-        "co.jp",
-        "ne.jp",
-        "com.br",
-        "com.cn",
-        "com.mx",
-        "co.nz",
-        "co.in",
-        "co.za",
-        "com.tr",
-        "com.tw",
-        "co.kr",
-        "com.sg",
-        "com.hk",
-        "github.io",
-        "gitlab.io",
-        "herokuapp.com",
-        "vercel.app",
-        "netlify.app",
-        "pages.dev",
-        "workers.dev",
-        "appspot.com",
-        "web.app",
-        "firebaseapp.com",
-        "azurewebsites.net",
-        "cloudfront.net",
-        "onrender.com",
-        "fly.dev",
-        "glitch.me",
-        "repl.co",
-        "ngrok.io",
-        "ngrok-free.app",
-        "s3.amazonaws.com",
-        "blogspot.com",
-        "wordpress.com",
-        "trycloudflare.com",
-    }
-)
+# Fetch, "serialization of an origin": these schemes make opaque origins,
+# which browsers send as "null", so an entry with one of them never matches.
+OPAQUE_SCHEMES = frozenset({"data", "javascript", "file", "about", "blob"})
+
+# The IPv4 forms the URL parser accepts but no browser serialises: a number
+# with a leading 0 or 0x, or fewer than four parts ('127.1', '2130706433').
+_IPV4_PART = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]+)")
+
+
+def _odd_ipv4(host: str) -> str | None:
+    """The dotted-decimal form of *host* if it is an IPv4 address written in a
+    form browsers never send (octal, hex, integer, fewer than four parts)."""
+    parts = host.split(".")
+    if parts and parts[-1] == "":
+        parts.pop()
+    if not parts or len(parts) > 4 or not all(_IPV4_PART.fullmatch(p) for p in parts):
+        return None
+    try:
+        numbers = [
+            int(p, 16) if p[:2].lower() == "0x" else int(p, 8 if p[0] == "0" and len(p) > 1 else 10)
+            for p in parts
+        ]
+    except ValueError:  # '08' is not octal
+        return None
+    if len(parts) == 4 and all(str(n) == p for n, p in zip(numbers, parts, strict=True)):
+        return None  # already dotted decimal
+    last_room = 256 ** (5 - len(numbers))
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= last_room:
+        return None
+    value = 0
+    for n in numbers[:-1]:
+        value = value * 256 + n
+    value = value * last_room + numbers[-1]
+    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
+
+
+def uts46_host(host: str) -> str:
+    """*host* as browsers serialise it (UTS 46 non-transitional: NFKC mapping,
+    lower case, ideographic full stops as dots, then punycode per label).
+
+    >>> uts46_host("ａｐｐ.example.com"), uts46_host("straße.de")
+    ('app.example.com', 'xn--strae-oqa.de')
+    """
+    mapped = unicodedata.normalize("NFKC", host).lower()
+    for dot in "\u3002\uff0e\uff61":
+        mapped = mapped.replace(dot, ".")
+    return ".".join(
+        label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+        for label in mapped.split(".")
+    )
+
+
+def article(noun: str) -> str:
+    """*noun* with its indefinite article: 'an int', 'a str'."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def is_token(value: str) -> bool:
@@ -137,23 +143,26 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
     entry can fail to be what a browser sends.
     """
     if not isinstance(entry, str):
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
-            f"is a {type(entry).__name__}, not a string",
+            f"is {article(type(entry).__name__)}, not a string",
             "give each origin as a string such as 'https://app.example.com'",
         )
     if entry == "":
-        raise ConfigError(option, entry, "is empty", "remove the empty entry")
+        raise ConfigError.one("CC005", option, entry, "is empty", "remove the empty entry")
     if entry.strip() != entry or any(c in entry for c in " \t\r\n\x00,"):
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "contains whitespace, a comma or a control character",
             "give one origin per entry, with no spaces, such as 'https://app.example.com'",
         )
     if entry.lower() == "null":
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "is the opaque origin, which any sandboxed iframe or local file can send",
@@ -162,7 +171,8 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         )
     scheme, sep, rest = entry.partition("://")
     if not sep or not scheme:
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "has no scheme",
@@ -170,28 +180,38 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         )
     scheme = scheme.lower()
     if not re.fullmatch(r"[a-z][a-z0-9+.\-]*", scheme):
-        raise ConfigError(option, entry, "has an invalid scheme", "use http or https")
+        raise ConfigError.one("CC005", option, entry, "has an invalid scheme", "use http or https")
+    if scheme in OPAQUE_SCHEMES:
+        raise ConfigError.one(
+            "CC005",
+            option,
+            entry,
+            f"has the scheme {scheme!r}, whose pages have an opaque origin that browsers "
+            "send as 'null', so it never matches",
+            "list the http or https origin of the page that makes the requests",
+        )
     cuts = [i for i in (rest.find(c) for c in "/?#") if i != -1]
     if cuts:
         cut = min(cuts)
         what = {"/": "a path", "?": "a query", "#": "a fragment"}[rest[cut]]
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             f"has {what}, but an origin is only scheme, host and port",
             f"write '{scheme}://{rest[:cut]}' (browsers never send a path or a trailing slash)",
         )
     if "@" in rest:
-        raise ConfigError(option, entry, "has user information", "remove everything up to the '@'")
+        raise ConfigError.one(
+            "CC005", option, entry, "has user information", "remove everything up to the '@'"
+        )
     if not rest.isascii():
         # Browsers map hosts per UTS 46 (non-transitional): 'straße.de' is
-        # 'xn--strae-oqa.de'. Python's "idna" codec is IDNA 2003, which would
-        # suggest 'strasse.de', somebody else's name; encode each label.
-        suggestion = ".".join(
-            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-            for label in unicodedata.normalize("NFC", rest.lower()).split(".")
-        )
-        raise ConfigError(
+        # 'xn--strae-oqa.de' and a full-width 'ａｐｐ' is 'app'. Python's "idna"
+        # codec is IDNA 2003, which would suggest 'strasse.de', somebody else's.
+        suggestion = uts46_host(rest)
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "has a non-ASCII host, but browsers send the punycode form",
@@ -201,10 +221,13 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         end = rest.find("]")
         host, after = (rest[: end + 1], rest[end + 1 :]) if end != -1 else (rest, "")
         if end == -1 or (after and not after.startswith(":")):
-            raise ConfigError(option, entry, "has a malformed IPv6 host", "write it as [::1]")
+            raise ConfigError.one(
+                "CC005", option, entry, "has a malformed IPv6 host", "write it as [::1]"
+            )
         port = after[1:] if after else ""
         if "%" in host:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 "has an IPv6 zone identifier, which browsers never send",
@@ -213,8 +236,8 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         try:
             host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
         except ValueError:
-            raise ConfigError(
-                option, entry, "has an invalid IPv6 address", "write it as [::1]"
+            raise ConfigError.one(
+                "CC005", option, entry, "has an invalid IPv6 address", "write it as [::1]"
             ) from None
         had_port = bool(after)
     else:
@@ -226,10 +249,13 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
         any_subdomain = True
         host = host[2:]
     if not host:
-        raise ConfigError(option, entry, "has no host", "write a host, such as example.com")
+        raise ConfigError.one(
+            "CC005", option, entry, "has no host", "write a host, such as example.com"
+        )
     if not host.startswith("[") and not _HOST_CHARS.fullmatch(host):
         if "*" in host:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 "uses '*' where corecors cannot match it safely",
@@ -237,38 +263,53 @@ def parse_origin(option: str, entry: object, *, pattern: bool) -> Origin:
                 "the port ('http://localhost:*'); for anything else use "
                 "allow_origin_regexes with a whole-value regex",
             )
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "has characters that cannot appear in a host",
             "use letters, digits, '-' and '.' only",
         )
+    dotted = None if host.startswith("[") else _odd_ipv4(host)
+    if dotted is not None:
+        raise ConfigError.one(
+            "CC005",
+            option,
+            entry,
+            "writes an IPv4 address in a form browsers never send (they serialise "
+            "four decimal parts)",
+            f"write {scheme}://{dotted}" + (f":{port}" if had_port else ""),
+        )
     if had_port:
         if pattern and port == "*":
             pass
         elif not port.isdigit() or not port.isascii():
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 "has an invalid port",
                 "write a port number from 1 to 65535, or leave it out",
             )
         elif not 0 < int(port) <= 65535:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 "has a port outside 1-65535",
                 "write a port number from 1 to 65535, or leave it out",
             )
         elif str(int(port)) != port:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 "has a port with leading zeros",
                 f"write :{int(port)} (browsers send the port without them)",
             )
         elif DEFAULT_PORTS.get(scheme) == port:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC005",
                 option,
                 entry,
                 f"names {scheme}'s default port, which browsers never send",
@@ -283,16 +324,10 @@ def _check_subdomain_base(option: str, entry: str, base: str) -> None:
     labels = base.rstrip(".").split(".")
     is_ip = base.startswith("[") or all(label.isdigit() for label in labels)
     if is_ip:
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC005",
             option,
             entry,
             "puts a subdomain wildcard on an IP address",
             "list the exact origin instead",
-        )
-    if base.rstrip(".") in SHARED_SUFFIXES or (len(labels) < 2 and base != "localhost"):
-        raise ConfigError(
-            option,
-            entry,
-            f"lets anybody who registers a name under '{base}' in",
-            "put the wildcard under a domain you own, such as 'https://*.example.com'",
         )

@@ -194,6 +194,9 @@ DECIDE_PINS = {
 @pytest.mark.parametrize("kind", list(DECIDE_PINS), ids=list(DECIDE_PINS))
 def test_a_warm_decision_makes_few_python_calls(kind: str) -> None:
     request = Request.from_headers(*KINDS[kind])
+    # Seen twice, an origin is remembered (the first sighting waits in the
+    # probation table, so that a scan of one-off origins cannot crowd it out).
+    decide(request, CONFIG)
     first = decide(request, CONFIG)
     calls = count_calls(lambda: decide(request, CONFIG))
     python_pin, builtin_pin = DECIDE_PINS[kind]
@@ -218,7 +221,8 @@ def test_a_cold_decision_is_still_bounded() -> None:
         config = CONFIG.replace()
         request = Request.from_headers(method, headers)
         calls = count_calls(partial(decide, request, config))
-        assert len(calls.python) <= 8, (kind, calls)
+        # decide, the origin's verdict and matcher, the header check, a Decision
+        assert len(calls.python) <= 10, (kind, calls)
         assert len(calls.builtins) <= 24, (kind, calls)
 
 
@@ -276,8 +280,13 @@ def test_a_flood_of_distinct_origins_retains_bounded_memory() -> None:
     flood(0, 3000)  # past every table's bound
     with traced() as memory:
         flood(3000, 3000)
+        first = memory()[0]
+        flood(6000, 30000)
         retained = memory()[0]
-    assert retained <= 4096, f"{retained} bytes retained by 3,000 more origins"
+    # One-off origins only ever fill the probation table (MAX_CACHED entries),
+    # which starts afresh when full: ten times the flood retains no more.
+    assert first <= 400_000, f"{first} bytes retained by 3,000 more origins"
+    assert retained <= first + 200_000, f"{retained} bytes after 30,000 more, {first} after 3,000"
 
 
 # -- the WSGI middleware: per call --------------------------------------------------------------
