@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from corecors import Config, Request, decide
+from corecors import Config, Policy, Request, decide, resolve_config
 
 __all__ = ["SCOPE_KEY", "CORSMiddleware"]
 
@@ -83,12 +83,25 @@ class CORSMiddleware:
 
     __slots__ = ("app", "config", "propagate_exceptions")
 
-    def __init__(self, app: ASGIApp, config: Config, *, propagate_exceptions: bool = False) -> None:
-        if not isinstance(config, Config):
-            raise TypeError(f"config must be a corecors.Config, not {type(config).__name__}")
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: Config | Policy | None = None,
+        *,
+        propagate_exceptions: bool = False,
+        **options: Any,
+    ) -> None:
         self.app = app
-        self.config = config
+        self.config = resolve_config(config, options, "CORSMiddleware")
         self.propagate_exceptions = propagate_exceptions
+
+    def reconfigure(self, config: Config) -> None:
+        """Put *config* in force for the requests that start from now on."""
+        current = self.config
+        if isinstance(current, Policy):
+            current.reconfigure(config)
+        else:
+            self.config = Policy(config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # This runs on every request: keep it to the decision, one closure

@@ -48,14 +48,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from corecors import Config, Decision, Request, decide
+from corecors import Config, Decision, Policy, Request, decide, resolve_config
 
 __all__ = ["apply_forward", "handle", "result_of"]
 
 Pairs = Iterable[Sequence[str]] | Mapping[str, str]
 
 
-def handle(request: Mapping[str, Any], config: Config) -> dict[str, Any]:
+def handle(request: Mapping[str, Any], config: Config | Policy) -> dict[str, Any]:
     """Decide about one request given as a dict; return the action as a dict.
 
     >>> from corecors import Config
@@ -67,8 +67,7 @@ def handle(request: Mapping[str, Any], config: Config) -> dict[str, Any]:
     {'action': 'forward', 'headers': [], 'vary': ['Origin'], \
 'reasons': ['origin_not_allowed'], 'kind': 'actual', 'allowed': False}
     """
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a corecors.Config, not {type(config).__name__}")
+    config = resolve_config(config, {}, "handle")
     method = ""
     headers: object = ()
     if isinstance(request, Mapping):
@@ -101,7 +100,7 @@ def result_of(decision: Decision) -> dict[str, Any]:
     }
 
 
-def apply_forward(result: Mapping[str, Any], upstream_headers: Pairs) -> list[list[str]]:
+def apply_forward(result: Mapping[str, Any], upstream_headers: Pairs) -> list[list[Any]]:
     """The upstream's response headers with a ``forward`` (or ``pass``) result applied.
 
     *upstream_headers* is a list of ``[name, value]`` pairs (repeated names
@@ -116,10 +115,14 @@ def apply_forward(result: Mapping[str, Any], upstream_headers: Pairs) -> list[li
 'https://app.example.com']]
     """
     items = upstream_headers.items() if isinstance(upstream_headers, Mapping) else upstream_headers
-    pairs = [(name, value) for name, value in items]
+    given = [(name, value) for name, value in items]
+    # Names and values may be str or bytes (as proxies hold them); the
+    # result comes back in the form it was given.
+    as_bytes = any(isinstance(n, (bytes, bytearray)) for n, _ in given)
+    pairs = [(_latin1(name), _latin1(value)) for name, value in given]
     action = result.get("action")
     if action == "pass":
-        return [[name, value] for name, value in pairs]
+        return [[name, value] for name, value in given]
     if action != "forward":
         raise ValueError(
             f"apply_forward takes a 'forward' or 'pass' result, not {action!r}: "
@@ -134,7 +137,16 @@ def apply_forward(result: Mapping[str, Any], upstream_headers: Pairs) -> list[li
         tuple((name, value) for name, value in result["headers"]),
         tuple(result["vary"]),
     )
-    return [[name, value] for name, value in decision.apply(pairs)]
+    applied = decision.apply(pairs)
+    if as_bytes:
+        return [[n.encode("latin-1"), v.encode("latin-1")] for n, v in applied]
+    return [[name, value] for name, value in applied]
+
+
+def _latin1(value: object) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return str(value)
 
 
 # -- reading the request dict, never raising ---------------------------------
@@ -151,8 +163,8 @@ def _text(value: object) -> str | None:
 def _pairs(headers: object) -> Iterator[tuple[str, str]]:
     if isinstance(headers, Mapping):
         items: Iterable[object] = headers.items()
-    elif isinstance(headers, (list, tuple)):
-        items = headers
+    elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+        items = headers  # a list, a tuple, a set, a generator: any iterable of pairs
     else:
         return
     for item in items:

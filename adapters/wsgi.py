@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import Config, Decision, decide_cgi
+from corecors import Config, Decision, Policy, decide_cgi, resolve_config
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,6 +37,17 @@ __all__ = ["ENVIRON_KEY", "CORSMiddleware"]
 ENVIRON_KEY = "corecors.decision"
 
 _ERROR_BODY = b"Internal Server Error"
+
+
+class _StatusLines(dict[int, str]):
+    """Status lines by code, made once each (the 2xx and 4xx-5xx codes allowed)."""
+
+    def __missing__(self, status: int) -> str:
+        line = self[status] = status_line(status)
+        return line
+
+
+_STATUS_LINES = _StatusLines()
 
 
 def status_line(status: int) -> str:
@@ -62,16 +73,25 @@ class CORSMiddleware:
     __slots__ = ("_status_lines", "app", "config", "propagate_exceptions")
 
     def __init__(
-        self, app: WSGIApplication, config: Config, *, propagate_exceptions: bool = False
+        self,
+        app: WSGIApplication,
+        config: Config | Policy | None = None,
+        *,
+        propagate_exceptions: bool = False,
+        **options: Any,
     ) -> None:
-        if not isinstance(config, Config):
-            raise TypeError(f"config must be a corecors.Config, not {type(config).__name__}")
         self.app = app
-        self.config = config
+        self.config = resolve_config(config, options, "CORSMiddleware")
         self.propagate_exceptions = propagate_exceptions
-        self._status_lines = {
-            s: status_line(s) for s in (config.preflight_status, config.preflight_failure_status)
-        }
+        self._status_lines = _STATUS_LINES
+
+    def reconfigure(self, config: Config) -> None:
+        """Put *config* in force for the requests that start from now on."""
+        current = self.config
+        if isinstance(current, Policy):
+            current.reconfigure(config)
+        else:
+            self.config = Policy(config)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # This runs on every request: keep it to the decision, one closure

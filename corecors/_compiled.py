@@ -102,7 +102,6 @@ class Compiled:
 
         self.untouched_ws = _not_cors("websocket", (), untouched=True)
         self.disabled = _not_cors("disabled", (), untouched=True)
-        self.no_origin = _not_cors("no_origin", vary)
         self.actual_denied = Decision(
             "actual", False, ("origin_not_allowed",), False, None, (), vary
         )
@@ -117,6 +116,19 @@ class Compiled:
         if config.expose_headers:
             tail.append(("Access-Control-Expose-Headers", ", ".join(config.expose_headers)))
         self.allowed_tail = tuple(tail)
+        # Fetch, "CORS protocol and HTTP caches": a resource that answers '*'
+        # should send it "for non-CORS requests as well as CORS requests", so
+        # that a cached origin-less answer still serves a cross-origin fetch.
+        # Any other config's answer depends on Origin: Vary says so.
+        self.no_origin = Decision(
+            "not_cors",
+            False,
+            ("no_origin",),
+            False,
+            None,
+            ((ACAO, "*"), *tail) if static else (),
+            vary,
+        )
         self.static_actual: Decision | None = (
             Decision("actual", True, (), False, None, ((ACAO, "*"), *tail), ()) if static else None
         )

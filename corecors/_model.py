@@ -61,7 +61,9 @@ request_headers=None, private_network=False, websocket=False)
     request_headers: str | None = None
     #: ``Access-Control-Request-Private-Network: true`` was sent
     private_network: bool = False
-    #: the request is a WebSocket handshake (``Upgrade: websocket``)
+    #: the request is a real WebSocket handshake (RFC 6455: GET, ``Upgrade:
+    #: websocket``, ``Connection: upgrade``, ``Sec-WebSocket-Key`` and
+    #: ``Sec-WebSocket-Version``)
     websocket: bool = False
 
     @classmethod
@@ -82,7 +84,8 @@ request_headers=None, private_network=False, websocket=False)
         origin: list[str] = []
         req_method: list[str] = []
         req_headers: list[str] = []
-        private_network = websocket = False
+        private_network = False
+        handshake: dict[str, str] = {}
         for name, value in pairs:
             lname = name.lower()
             if lname == "origin":
@@ -93,15 +96,21 @@ request_headers=None, private_network=False, websocket=False)
                 req_headers.append(value)
             elif lname == "access-control-request-private-network":
                 private_network = _is_true(value)
-            elif lname == "upgrade":
-                websocket = _is_websocket(value)
+            elif lname in _HANDSHAKE:
+                handshake[lname] = value
         return cls(
             method,
             ", ".join(origin) if origin else None,
             ", ".join(req_method) if req_method else None,
             ",".join(req_headers) if req_headers else None,
             private_network,
-            websocket,
+            _is_handshake(
+                method,
+                handshake.get("upgrade"),
+                handshake.get("connection"),
+                handshake.get("sec-websocket-key"),
+                handshake.get("sec-websocket-version"),
+            ),
         )
 
     @classmethod
@@ -115,7 +124,7 @@ request_headers=None, private_network=False, websocket=False)
         >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")]).origin
         'https://a.example'
         """
-        found: list[str | None] = [None] * 5
+        found: list[str | None] = [None] * 4
         for name, value in headers:
             at = _ASGI_FIELDS.get(name)
             if at is None:
@@ -130,7 +139,9 @@ request_headers=None, private_network=False, websocket=False)
                 ]
                 return cls.from_headers(method, pairs)
             found[at] = bytes(value).decode("latin-1")
-        origin, request_method, request_headers, pna, upgrade = found
+        origin, request_method, request_headers, pna = found
+        # An http scope is never a WebSocket handshake: ASGI servers give a
+        # real one a websocket scope, so Upgrade here gets the ordinary rules.
         return _tuple_new(
             cls,
             (
@@ -139,7 +150,7 @@ request_headers=None, private_network=False, websocket=False)
                 request_method,
                 request_headers,
                 pna is not None and _is_true(pna),
-                upgrade is not None and _is_websocket(upgrade),
+                False,
             ),
         )
 
@@ -168,7 +179,14 @@ request_headers=None, private_network=False, websocket=False)
                 get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
                 get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
                 pna is not None and _is_true(pna),
-                upgrade is not None and _is_websocket(upgrade),
+                upgrade is not None
+                and _is_handshake(
+                    environ["REQUEST_METHOD"],
+                    upgrade,
+                    get("HTTP_CONNECTION"),
+                    get("HTTP_SEC_WEBSOCKET_KEY"),
+                    get("HTTP_SEC_WEBSOCKET_VERSION"),
+                ),
             ),
         )
 
@@ -182,7 +200,6 @@ _ASGI_FIELDS = {
     b"access-control-request-method": 1,
     b"access-control-request-headers": 2,
     b"access-control-request-private-network": 3,
-    b"upgrade": 4,
 }
 
 
@@ -191,9 +208,35 @@ def _is_true(value: str) -> bool:
     return value.strip(" \t").lower() == "true"
 
 
-def _is_websocket(upgrade: str) -> bool:
-    # RFC 6455: the handshake carries "Upgrade: websocket" (case-insensitive).
-    return "websocket" in (t.strip(" \t").lower() for t in upgrade.split(","))
+_HANDSHAKE = frozenset({"upgrade", "connection", "sec-websocket-key", "sec-websocket-version"})
+
+
+def _tokens(value: str) -> set[str]:
+    return {t.strip(" \t").lower() for t in value.split(",")}
+
+
+def _is_handshake(
+    method: str,
+    upgrade: str | None,
+    connection: str | None,
+    key: str | None,
+    version: str | None,
+) -> bool:
+    """Whether the request is a real WebSocket opening handshake.
+
+    RFC 6455, 4.1: a GET with "Upgrade: websocket", a Connection header
+    holding "upgrade", Sec-WebSocket-Key and Sec-WebSocket-Version. Anything
+    less is an ordinary request and gets the ordinary rules, Vary included.
+    """
+    return (
+        method == "GET"
+        and upgrade is not None
+        and connection is not None
+        and key is not None
+        and version is not None
+        and "websocket" in _tokens(upgrade)
+        and "upgrade" in _tokens(connection)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ._compiled import Compiled
 from ._config import Config
+from ._errors import ConfigError
+from ._syntax import article
 
-__all__ = ["Policy"]
+__all__ = ["Policy", "resolve_config"]
 
 
 class Policy:
@@ -40,7 +45,13 @@ class Policy:
     def reconfigure(self, config: Config) -> None:
         """Put *config* in force. Anything but a Config raises and changes nothing."""
         if not isinstance(config, Config):
-            raise TypeError(f"reconfigure() takes a corecors.Config, not {type(config).__name__}")
+            raise ConfigError.one(
+                "CC004",
+                "config",
+                config,
+                f"is {article(type(config).__name__)}, not a corecors.Config",
+                "build the new policy with Config(...) first; the one in force stays",
+            )
         # One tuple assignment would not be atomic for readers of two
         # attributes; decide() reads only _c, so set _c last.
         self._config = config
@@ -48,3 +59,37 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self._config!r})"
+
+
+def resolve_config(
+    config: Config | Policy | None, options: Mapping[str, Any], where: str
+) -> Config | Policy:
+    """What an adapter takes: ``config=`` (a Config or a Policy) or keyword options.
+
+    One rule for every adapter, so that each refuses the same way: a wrong
+    type, or both forms at once, is a :class:`ConfigError` (code ``CC004``
+    or ``CC008``); keyword options are validated as :class:`Config` does.
+
+    >>> resolve_config(None, {"allow_origins": ["https://a.example"]}, "CORSMiddleware")
+    Config(allow_origins=('https://a.example',))
+    """
+    if config is None:
+        return Config(**options)
+    if options:
+        raise ConfigError.one(
+            "CC008",
+            where,
+            sorted(options),
+            "was given both config= and keyword options",
+            "pass one: config=Config(...), or the options as keywords",
+        )
+    if isinstance(config, (Config, Policy)):
+        return config
+    raise ConfigError.one(
+        "CC004",
+        "config",
+        config,
+        f"is {article(type(config).__name__)}, not a corecors.Config or Policy",
+        f"pass config=Config(...) or the options as keywords, as in "
+        f"{where}(app, allow_origins=['https://app.example.com'])",
+    )

@@ -148,7 +148,7 @@ def _from_text(name: str, value: str) -> tuple[object, tuple[str, str] | None]:
             return int(text), None
         except ValueError:
             return None, ("is not an integer", "write a whole number of seconds or a status")
-    if text.startswith("[") and text.endswith("]") and name in LIST_OPTIONS:
+    if text.startswith("[") and name in LIST_OPTIONS:
         try:
             items = json.loads(text)
         except ValueError:

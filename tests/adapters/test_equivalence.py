@@ -72,31 +72,49 @@ def _method() -> str:
 
 CONFIGS = [
     pytest.param(
-        Config(allow_origins=["https://app.example.com", "https://admin.example.com"],
-               allow_methods=["GET", "PUT", "DELETE"], allow_headers=["Content-Type", "X-Token"],
-               expose_headers=["X-Total"]),
+        Config(
+            allow_origins=["https://app.example.com", "https://admin.example.com"],
+            allow_methods=["GET", "PUT", "DELETE"],
+            allow_headers=["Content-Type", "X-Token"],
+            expose_headers=["X-Total"],
+        ),
         id="exact origins",
     ),
     pytest.param(
-        Config(allow_origins="*", allow_methods=["PUT", "PATCH"], expose_headers="*",
-               allow_headers="*"),
+        Config(
+            allow_origins="*", allow_methods=["PUT", "PATCH"], expose_headers="*", allow_headers="*"
+        ),
         id="any origin",
     ),
     pytest.param(
-        Config(allow_origins=["https://*.example.org"],
-               allow_origin_regexes=[r"https://pr-[0-9]+\.preview\.example\.com"],
-               allow_credentials=True, allow_methods="*", allow_headers="*", max_age=0),
+        Config(
+            allow_origins=["https://*.example.org"],
+            allow_origin_regexes=[r"https://pr-[0-9]+\.preview\.example\.com"],
+            allow_credentials=True,
+            allow_methods="*",
+            allow_headers="*",
+            max_age=0,
+        ),
         id="patterns, regex, credentials, echoed method and headers",
     ),
     pytest.param(
-        Config(allow_origins=["https://app.example.com", "http://localhost:*"],
-               allow_methods=["PUT"], allow_private_network=True, preflight_passthrough=True,
-               preflight_status=200),
+        Config(
+            allow_origins=["https://app.example.com", "http://localhost:*"],
+            allow_methods=["PUT"],
+            allow_private_network=True,
+            preflight_passthrough=True,
+            preflight_status=200,
+        ),
         id="passthrough and private network",
     ),
     pytest.param(
-        Config(allow_origins=["https://app.example.com"], max_age=-1, preflight_status=200,
-               preflight_failure_status=401, allow_credentials=True),
+        Config(
+            allow_origins=["https://app.example.com"],
+            max_age=-1,
+            preflight_status=200,
+            preflight_failure_status=401,
+            allow_credentials=True,
+        ),
         id="other statuses, no max-age",
     ),
     pytest.param(Config(enabled=False, allow_origins="*"), id="disabled"),
@@ -108,18 +126,37 @@ VALUE = st.text(
     st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
     max_size=40,
 ).map(lambda s: s.strip(" \t"))
-ORIGINS = st.sampled_from([
-    "https://app.example.com", "https://admin.example.com", "https://evil.example",
-    "https://a.example.org", "https://a.b.example.org", "https://example.org",
-    "https://pr-12.preview.example.com", "http://localhost:8080", "null", "",
-    "https://app.example.com, https://evil.example", "HTTPS://APP.EXAMPLE.COM",
-    "https://app.example.com/", "https://app.example.com:443",
-])
+ORIGINS = st.sampled_from(
+    [
+        "https://app.example.com",
+        "https://admin.example.com",
+        "https://evil.example",
+        "https://a.example.org",
+        "https://a.b.example.org",
+        "https://example.org",
+        "https://pr-12.preview.example.com",
+        "http://localhost:8080",
+        "null",
+        "",
+        "https://app.example.com, https://evil.example",
+        "HTTPS://APP.EXAMPLE.COM",
+        "https://app.example.com/",
+        "https://app.example.com:443",
+    ]
+)
 REQUEST_METHODS = st.sampled_from(["GET", "PUT", "PATCH", "DELETE", "patch", "X-CUSTOM", ""])
-REQUEST_HEADERS = st.sampled_from([
-    "content-type", "x-token", "content-type, x-token", "authorization", "x-other",
-    " , x-token,, ", "a b", ",".join(["x"] * 70),
-])
+REQUEST_HEADERS = st.sampled_from(
+    [
+        "content-type",
+        "x-token",
+        "content-type, x-token",
+        "authorization",
+        "x-other",
+        " , x-token,, ",
+        "a b",
+        ",".join(["x"] * 70),
+    ]
+)
 
 
 def sometimes(draw: st.DrawFn, one_in: int) -> bool:
@@ -135,16 +172,30 @@ def requests(draw: st.DrawFn) -> tuple[str, list[tuple[str, str]]]:
     if not sometimes(draw, 5):
         headers.append(("Origin", draw(VALUE if sometimes(draw, 4) else ORIGINS)))
     if (method == "OPTIONS" and not sometimes(draw, 4)) or sometimes(draw, 4):
-        headers.append(("Access-Control-Request-Method",
-                        draw(VALUE if sometimes(draw, 5) else REQUEST_METHODS)))
+        headers.append(
+            (
+                "Access-Control-Request-Method",
+                draw(VALUE if sometimes(draw, 5) else REQUEST_METHODS),
+            )
+        )
     if sometimes(draw, 3):
-        headers.append(("Access-Control-Request-Headers",
-                        draw(VALUE if sometimes(draw, 5) else REQUEST_HEADERS)))
+        headers.append(
+            (
+                "Access-Control-Request-Headers",
+                draw(VALUE if sometimes(draw, 5) else REQUEST_HEADERS),
+            )
+        )
     if sometimes(draw, 5):
-        headers.append(("Access-Control-Request-Private-Network",
-                        draw(st.sampled_from(["true", "false"]))))
+        headers.append(
+            ("Access-Control-Request-Private-Network", draw(st.sampled_from(["true", "false"])))
+        )
     if method == "GET" and sometimes(draw, 5):  # handshakes are GETs
-        headers += [("Upgrade", "websocket"), ("Connection", "Upgrade")]
+        headers += [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("Sec-WebSocket-Version", "13"),
+        ]
     return method, headers
 
 
@@ -166,8 +217,9 @@ def through_client(client: Any, method: str, headers: list[tuple[str, str]]) -> 
 
 
 def through_hook(config: Config, method: str, headers: list[tuple[str, str]]) -> Answer:
-    result = handle({"method": method, "path": "/items/1",
-                     "headers": [[n, v] for n, v in headers]}, config)
+    result = handle(
+        {"method": method, "path": "/items/1", "headers": [[n, v] for n, v in headers]}, config
+    )
     if result["action"] == "respond":
         return summary(result["status"], result["headers"])
     status, _, _ = through_client(Client(upstream), method, headers)
@@ -179,8 +231,13 @@ def test_three_adapters_answer_alike(config: Config) -> None:
     wsgi = Client(CORSMiddleware(upstream, config))
     flask = flask_app(config).test_client()
 
-    @settings(max_examples=120, deadline=None, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=120,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(request=requests())
     def check(request: tuple[str, list[tuple[str, str]]]) -> None:
         method, headers = request
@@ -207,8 +264,15 @@ def test_the_generated_range_covers_every_kind_of_answer() -> None:
 
     collect()
     expected = {
-        "respond:preflight:True", "respond:preflight:False", "forward:actual:True",
-        "forward:actual:False", "forward:not_cors:False", "pass:not_cors:False",
-        "origin_not_allowed", "origin_malformed", "method_not_allowed", "headers_not_allowed",
+        "respond:preflight:True",
+        "respond:preflight:False",
+        "forward:actual:True",
+        "forward:actual:False",
+        "forward:not_cors:False",
+        "pass:not_cors:False",
+        "origin_not_allowed",
+        "origin_malformed",
+        "method_not_allowed",
+        "headers_not_allowed",
     }
     assert expected <= seen, sorted(expected - seen)

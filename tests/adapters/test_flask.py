@@ -134,9 +134,7 @@ def test_extension_keeps_no_reference_to_the_app() -> None:
     [
         pytest.param(lambda app: (CORS(app), CORS(app)), id="CORS(app) twice"),
         pytest.param(lambda app: CORS(app).init_app(app), id="CORS(app) then init_app(app)"),
-        pytest.param(
-            lambda app: (CORS().init_app(app), CORS().init_app(app)), id="two extensions"
-        ),
+        pytest.param(lambda app: (CORS().init_app(app), CORS().init_app(app)), id="two extensions"),
     ],
 )
 def test_second_registration_is_refused(register_twice: Callable[[Flask], object]) -> None:
@@ -282,8 +280,9 @@ def test_preflight_is_answered_before_flask_handles_the_request() -> None:
         pytest.param(EVIL, "PUT", {}, id="origin not allowed"),
         pytest.param(APP, "DELETE", {}, id="method not allowed"),
         pytest.param(APP, "put", {}, id="method compared case-sensitively"),
-        pytest.param(APP, "PUT", {"Access_Control_Request_Headers": "x-secret"},
-                     id="header not allowed"),
+        pytest.param(
+            APP, "PUT", {"Access_Control_Request_Headers": "x-secret"}, id="header not allowed"
+        ),
     ],
 )
 def test_refused_preflight_reaches_nothing_and_discloses_nothing(
@@ -298,8 +297,12 @@ def test_refused_preflight_reaches_nothing_and_discloses_nothing(
 
 
 def test_preflight_status_follows_the_config() -> None:
-    client = hello_app(allow_origins=[APP], allow_methods=["PUT"], preflight_status=200,
-                       preflight_failure_status=401).test_client()
+    client = hello_app(
+        allow_origins=[APP],
+        allow_methods=["PUT"],
+        preflight_status=200,
+        preflight_failure_status=401,
+    ).test_client()
     assert preflight(client, "/items/1").status_code == 200
     assert preflight(client, "/items/1", origin=EVIL).status_code == 401
 
@@ -333,7 +336,9 @@ def test_decision_is_in_the_environ_for_hooks_and_views() -> None:
         decision = seen[where]
         assert decision is not None, where
         assert (decision.kind, decision.allowed, decision.reasons) == (
-            "actual", False, ("origin_not_allowed",)
+            "actual",
+            False,
+            ("origin_not_allowed",),
         )
 
 
@@ -378,7 +383,14 @@ def test_websocket_handshake_is_left_untouched() -> None:
         return Response("upgrade elsewhere", headers={"Access-Control-Allow-Origin": "*"})
 
     response = app.test_client().get(
-        "/ws", headers={"Origin": APP, "Upgrade": "websocket", "Connection": "Upgrade"}
+        "/ws",
+        headers={
+            "Origin": APP,
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+        },
     )
     assert response.text == "upgrade elsewhere"
     assert acao(response) == "*", "the app's own header stays"
@@ -557,12 +569,19 @@ def test_methods_on_one_url_each_get_their_views_policy() -> None:
 @pytest.mark.parametrize(
     ("scope", "message"),
     [
-        pytest.param(lambda c: c.rule("/api/itemz", allow_origins=[APP]),
-                     "is no URL rule", id="unknown rule"),
-        pytest.param(lambda c: c.blueprint("apii", allow_origins=[APP]),
-                     "is not registered", id="unknown blueprint name"),
-        pytest.param(lambda c: c.blueprint(Blueprint("loose", __name__), allow_origins=[APP]),
-                     "is not registered", id="unregistered blueprint object"),
+        pytest.param(
+            lambda c: c.rule("/api/itemz", allow_origins=[APP]), "is no URL rule", id="unknown rule"
+        ),
+        pytest.param(
+            lambda c: c.blueprint("apii", allow_origins=[APP]),
+            "is not registered",
+            id="unknown blueprint name",
+        ),
+        pytest.param(
+            lambda c: c.blueprint(Blueprint("loose", __name__), allow_origins=[APP]),
+            "is not registered",
+            id="unregistered blueprint object",
+        ),
     ],
 )
 def test_scope_that_matches_nothing_fails_loudly(
@@ -607,11 +626,15 @@ def test_scope_policy_is_validated_when_declared() -> None:
 def decorated_app(order: str, automatic_options: bool, passthrough: bool) -> tuple[Flask, Counter]:
     app = Flask(__name__)
     counter = Counter()
-    policy = cross_origin(allow_origins=[ADMIN], allow_methods=["PUT"],
-                          preflight_passthrough=passthrough)
+    policy = cross_origin(
+        allow_origins=[ADMIN], allow_methods=["PUT"], preflight_passthrough=passthrough
+    )
     # Flask adds OPTIONS itself only when provide_automatic_options is left unset.
-    route = app.route("/admin", methods=["GET", "PUT"],
-                      **({} if automatic_options else {"provide_automatic_options": False}))
+    route = app.route(
+        "/admin",
+        methods=["GET", "PUT"],
+        **({} if automatic_options else {"provide_automatic_options": False}),
+    )
 
     def admin() -> str:
         counter("view")
@@ -631,9 +654,13 @@ def decorated_app(order: str, automatic_options: bool, passthrough: bool) -> tup
 
 
 DECORATOR_CASES = [
-    pytest.param(order, automatic, passthrough,
-                 id=f"{order}, automatic OPTIONS {'on' if automatic else 'off'}"
-                    f"{', passthrough' if passthrough else ''}")
+    pytest.param(
+        order,
+        automatic,
+        passthrough,
+        id=f"{order}, automatic OPTIONS {'on' if automatic else 'off'}"
+        f"{', passthrough' if passthrough else ''}",
+    )
     for order in ("route outside", "cross_origin outside")
     for automatic in (True, False)
     for passthrough in (False, True)
@@ -663,8 +690,10 @@ def test_view_decorator_works_in_either_order(
 
 @pytest.mark.parametrize(
     ("automatic", "status", "allowed"),
-    [pytest.param(True, 200, ADMIN, id="automatic OPTIONS answers with the view's policy"),
-     pytest.param(False, 405, APP, id="no OPTIONS route: 405 with the app's policy")],
+    [
+        pytest.param(True, 200, ADMIN, id="automatic OPTIONS answers with the view's policy"),
+        pytest.param(False, 405, APP, id="no OPTIONS route: 405 with the app's policy"),
+    ],
 )
 def test_plain_options_to_a_decorated_view(automatic: bool, status: int, allowed: str) -> None:
     app, counter = decorated_app("route outside", automatic, passthrough=False)
@@ -762,8 +791,9 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("debug", [pytest.param(False, id="production"),
-                                   pytest.param(True, id="debug")])
+@pytest.mark.parametrize(
+    "debug", [pytest.param(False, id="production"), pytest.param(True, id="debug")]
+)
 @pytest.mark.parametrize(("path", "status", "origin"), ERRORS)
 def test_error_responses_carry_the_same_cors_headers(
     path: str, status: int, origin: str, debug: bool
@@ -832,9 +862,11 @@ def test_werkzeug_debugger_keeps_its_page_unless_the_browser_needs_cors() -> Non
 
 @pytest.mark.parametrize(
     "config",
-    [pytest.param({"PROPAGATE_EXCEPTIONS": True}, id="PROPAGATE_EXCEPTIONS"),
-     pytest.param({"TESTING": True}, id="testing"),
-     pytest.param({"TESTING": True, "DEBUG": True}, id="testing and debug")],
+    [
+        pytest.param({"PROPAGATE_EXCEPTIONS": True}, id="PROPAGATE_EXCEPTIONS"),
+        pytest.param({"TESTING": True}, id="testing"),
+        pytest.param({"TESTING": True, "DEBUG": True}, id="testing and debug"),
+    ],
 )
 def test_exceptions_propagate_when_asked_for(config: dict[str, bool]) -> None:
     client = error_app(**config).test_client()
@@ -872,14 +904,22 @@ def passthrough_app(
         response.headers["Access-Control-Allow-Origin"] = "*"  # must be replaced
         return response
 
-    @app.route("/data", methods=["GET", "PUT"],
-               **({} if automatic else {"provide_automatic_options": False}))
+    @app.route(
+        "/data",
+        methods=["GET", "PUT"],
+        **({} if automatic else {"provide_automatic_options": False}),
+    )
     def data() -> str:
         counter("view")
         return "data"
 
-    CORS(app, allow_origins=[APP], allow_methods=["PUT"], preflight_passthrough=True,
-         preflight_status=status)
+    CORS(
+        app,
+        allow_origins=[APP],
+        allow_methods=["PUT"],
+        preflight_passthrough=True,
+        preflight_status=status,
+    )
     return app
 
 
@@ -894,17 +934,17 @@ PREFLIGHT_HEADERS = [
     ("verdict", "status", "calls"),
     [
         pytest.param("pass", 204, ["before_request", "after_request"], id="hooks pass"),
-        pytest.param("reject", 401, ["before_request", "after_request"],
-                     id="a hook answers"),
-        pytest.param("abort", 429, ["before_request", "error_handler", "after_request"],
-                     id="a hook aborts into an error handler"),
-        pytest.param("raise", 500, ["before_request", "after_request"],
-                     id="a hook raises"),
+        pytest.param("reject", 401, ["before_request", "after_request"], id="a hook answers"),
+        pytest.param(
+            "abort",
+            429,
+            ["before_request", "error_handler", "after_request"],
+            id="a hook aborts into an error handler",
+        ),
+        pytest.param("raise", 500, ["before_request", "after_request"], id="a hook raises"),
     ],
 )
-def test_passthrough_runs_hooks_never_the_view(
-    verdict: str, status: int, calls: list[str]
-) -> None:
+def test_passthrough_runs_hooks_never_the_view(verdict: str, status: int, calls: list[str]) -> None:
     counter = Counter()
     client = passthrough_app(counter, verdict=verdict).test_client()
     response = preflight(client, "/data", APP, "PUT")
@@ -914,8 +954,10 @@ def test_passthrough_runs_hooks_never_the_view(
     assert counter.calls == calls
 
 
-@pytest.mark.parametrize("automatic", [pytest.param(True, id="automatic OPTIONS"),
-                                       pytest.param(False, id="no OPTIONS route")])
+@pytest.mark.parametrize(
+    "automatic",
+    [pytest.param(True, id="automatic OPTIONS"), pytest.param(False, id="no OPTIONS route")],
+)
 def test_passthrough_answers_with_the_configured_status(automatic: bool) -> None:
     counter = Counter()
     client = passthrough_app(counter, status=200, automatic=automatic).test_client()
@@ -988,21 +1030,29 @@ class Watch:
         self.monkeypatch.setattr(Config, "__init__", no_config)
 
 
-@pytest.mark.parametrize("scoped", [pytest.param(False, id="app policy only"),
-                                    pytest.param(True, id="scoped app")])
+@pytest.mark.parametrize(
+    "scoped", [pytest.param(False, id="app policy only"), pytest.param(True, id="scoped app")]
+)
 @pytest.mark.parametrize(
     ("method", "path", "headers"),
     [
         pytest.param("GET", "/api/items", {"Origin": PARTNER}, id="actual"),
         pytest.param("GET", "/api/items", {}, id="no origin"),
-        pytest.param("OPTIONS", "/api/items",
-                     {"Origin": PARTNER, "Access-Control-Request-Method": "PUT"}, id="preflight"),
+        pytest.param(
+            "OPTIONS",
+            "/api/items",
+            {"Origin": PARTNER, "Access-Control-Request-Method": "PUT"},
+            id="preflight",
+        ),
         pytest.param("OPTIONS", "/api/items", {"Origin": PARTNER}, id="plain OPTIONS"),
         pytest.param("GET", "/nowhere", {"Origin": PARTNER}, id="404"),
     ],
 )
 def test_one_decision_per_request_and_no_config_built(
-    monkeypatch: pytest.MonkeyPatch, scoped: bool, method: str, path: str,
+    monkeypatch: pytest.MonkeyPatch,
+    scoped: bool,
+    method: str,
+    path: str,
     headers: dict[str, str],
 ) -> None:
     cors = scoped_extension() if scoped else CORS(allow_origins=[PARTNER], allow_methods=["PUT"])

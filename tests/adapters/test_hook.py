@@ -9,17 +9,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corecors import REASONS, Config, Request, decide
+from corecors import REASONS, Config, ConfigError, Policy, Request, decide
 from corecors.adapters.hook import apply_forward, handle, result_of
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
 CONFIG = Config(
-    allow_origins=[APP], allow_methods=["PUT"], allow_headers=["X-Token"],
+    allow_origins=[APP],
+    allow_methods=["PUT"],
+    allow_headers=["X-Token"],
     expose_headers=["X-Total"],
 )
 PREFLIGHT_VARY = [
-    "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
     "Access-Control-Request-Private-Network",
 ]
 
@@ -34,8 +38,10 @@ def request(method: Any = "GET", headers: Any = (), **extra: Any) -> dict[str, A
 def test_allowed_actual_request_is_forwarded_with_headers_to_add() -> None:
     assert handle(request("GET", [["Origin", APP]]), CONFIG) == {
         "action": "forward",
-        "headers": [["Access-Control-Allow-Origin", APP],
-                    ["Access-Control-Expose-Headers", "X-Total"]],
+        "headers": [
+            ["Access-Control-Allow-Origin", APP],
+            ["Access-Control-Expose-Headers", "X-Total"],
+        ],
         "vary": ["Origin"],
         "reasons": [],
         "kind": "actual",
@@ -48,23 +54,31 @@ def test_allowed_actual_request_is_forwarded_with_headers_to_add() -> None:
     [
         pytest.param([["Origin", EVIL]], "origin_not_allowed", id="disallowed origin"),
         pytest.param([], "no_origin", id="no origin"),
-        pytest.param([["Origin", APP], ["Origin", EVIL]], "origin_malformed",
-                     id="repeated Origin lines"),
+        pytest.param(
+            [["Origin", APP], ["Origin", EVIL]], "origin_malformed", id="repeated Origin lines"
+        ),
     ],
 )
-def test_other_requests_are_forwarded_with_vary_only(
-    headers: list[list[str]], reason: str
-) -> None:
+def test_other_requests_are_forwarded_with_vary_only(headers: list[list[str]], reason: str) -> None:
     result = handle(request("GET", headers), CONFIG)
     assert (result["action"], result["headers"], result["vary"], result["reasons"]) == (
-        "forward", [], ["Origin"], [reason]
+        "forward",
+        [],
+        ["Origin"],
+        [reason],
     )
 
 
 def test_allowed_preflight_is_answered_now() -> None:
     result = handle(
-        request("OPTIONS", {"Origin": APP, "Access-Control-Request-Method": "PUT",
-                            "Access-Control-Request-Headers": "x-token"}),
+        request(
+            "OPTIONS",
+            {
+                "Origin": APP,
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "x-token",
+            },
+        ),
         CONFIG,
     )
     assert result == {
@@ -88,7 +102,9 @@ def test_refused_preflight_is_answered_now_without_cors_headers() -> None:
         request("OPTIONS", {"Origin": APP, "Access-Control-Request-Method": "DELETE"}), CONFIG
     )
     assert (result["action"], result["status"], result["reasons"]) == (
-        "respond", 403, ["method_not_allowed"]
+        "respond",
+        403,
+        ["method_not_allowed"],
     )
     assert not [n for n, _ in result["headers"] if n.lower().startswith("access-control-")]
 
@@ -107,18 +123,33 @@ def test_passthrough_preflight_is_forwarded_with_the_preflight_headers() -> None
 @pytest.mark.parametrize(
     ("config", "headers", "reason"),
     [
-        pytest.param(CONFIG, [["Origin", APP], ["Upgrade", "websocket"]], "websocket",
-                     id="websocket handshake"),
-        pytest.param(Config(enabled=False), [["Origin", APP]], "disabled",
-                     id="disabled config"),
+        pytest.param(
+            CONFIG,
+            [
+                ["Origin", APP],
+                ["Upgrade", "websocket"],
+                ["Connection", "Upgrade"],
+                ["Sec-WebSocket-Key", "x"],
+                ["Sec-WebSocket-Version", "13"],
+            ],
+            "websocket",
+            id="websocket handshake",
+        ),
+        pytest.param(Config(enabled=False), [["Origin", APP]], "disabled", id="disabled config"),
     ],
 )
 def test_untouched_decisions_are_a_pass(
     config: Config, headers: list[list[str]], reason: str
 ) -> None:
     result = handle(request("GET", headers), config)
-    assert result == {"action": "pass", "headers": [], "vary": [], "reasons": [reason],
-                      "kind": "not_cors", "allowed": False}
+    assert result == {
+        "action": "pass",
+        "headers": [],
+        "vary": [],
+        "reasons": [reason],
+        "kind": "not_cors",
+        "allowed": False,
+    }
 
 
 # -- the request dict: its forms, and never raising ---------------------------------
@@ -128,14 +159,20 @@ def test_untouched_decisions_are_a_pass(
     "headers",
     [
         pytest.param({"Origin": APP, "Access-Control-Request-Method": "PUT"}, id="dict"),
-        pytest.param([["origin", APP], ["ACCESS-CONTROL-REQUEST-METHOD", "PUT"]],
-                     id="list of lists, names in any case"),
-        pytest.param((("Origin", APP), ("Access-Control-Request-Method", "PUT")),
-                     id="tuple of tuples"),
-        pytest.param([[b"Origin", APP.encode()], ["Access-Control-Request-Method", b"PUT"]],
-                     id="bytes names and values"),
-        pytest.param({"Origin": [APP], "Access-Control-Request-Method": ["PUT"]},
-                     id="multi-value dict"),
+        pytest.param(
+            [["origin", APP], ["ACCESS-CONTROL-REQUEST-METHOD", "PUT"]],
+            id="list of lists, names in any case",
+        ),
+        pytest.param(
+            (("Origin", APP), ("Access-Control-Request-Method", "PUT")), id="tuple of tuples"
+        ),
+        pytest.param(
+            [[b"Origin", APP.encode()], ["Access-Control-Request-Method", b"PUT"]],
+            id="bytes names and values",
+        ),
+        pytest.param(
+            {"Origin": [APP], "Access-Control-Request-Method": ["PUT"]}, id="multi-value dict"
+        ),
     ],
 )
 def test_header_forms_mean_the_same(headers: Any) -> None:
@@ -155,8 +192,11 @@ def test_repeated_values_in_a_multi_value_dict_are_no_origin() -> None:
         pytest.param([["Origin", APP]], ["no_origin"], id="request is a list"),
         pytest.param({}, ["no_origin"], id="empty dict"),
         pytest.param({"headers": [["Origin", APP]]}, [], id="no method: not a preflight"),
-        pytest.param(request(None, [["Origin", APP], ["Access-Control-Request-Method", "PUT"]]),
-                     [], id="method None: not a preflight"),
+        pytest.param(
+            request(None, [["Origin", APP], ["Access-Control-Request-Method", "PUT"]]),
+            [],
+            id="method None: not a preflight",
+        ),
         pytest.param(request(7, [["Origin", APP]]), [], id="method an int"),
         pytest.param(request("GET", None), ["no_origin"], id="headers None"),
         pytest.param(request("GET", "Origin: x"), ["no_origin"], id="headers a str"),
@@ -169,8 +209,9 @@ def test_repeated_values_in_a_multi_value_dict_are_no_origin() -> None:
         pytest.param(request("GET", {"Origin": None}), ["no_origin"], id="value None"),
         pytest.param(request("GET", {"Origin": {"x": 1}}), ["no_origin"], id="value a dict"),
         pytest.param(request("GET", [["Origin", [APP, 5]]]), [], id="list value, one bad"),
-        pytest.param(request("GET", [["Origin", b"\xff\xfe"]]), ["origin_malformed"],
-                     id="non-ASCII bytes"),
+        pytest.param(
+            request("GET", [["Origin", b"\xff\xfe"]]), ["origin_malformed"], id="non-ASCII bytes"
+        ),
     ],
 )
 def test_malformed_request_dicts_get_a_decision(given: Any, reasons: list[str]) -> None:
@@ -180,8 +221,9 @@ def test_malformed_request_dicts_get_a_decision(given: Any, reasons: list[str]) 
 
 
 def test_config_must_be_a_config() -> None:
-    with pytest.raises(TypeError, match=r"corecors\.Config"):
+    with pytest.raises(ConfigError, match=r"corecors\.Config") as info:
         handle(request(), {"allow_origins": [APP]})  # type: ignore[arg-type]
+    assert info.value.problems[0].code == "CC004"
 
 
 def test_results_share_nothing_between_calls() -> None:
@@ -196,31 +238,49 @@ def test_results_share_nothing_between_calls() -> None:
 
 
 JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=20) | st.binary(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.binary(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-HEADER_NAMES = st.sampled_from([
-    "Origin", "origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
-    "Access-Control-Request-Private-Network", "Upgrade", "X-Other",
-])
+HEADER_NAMES = st.sampled_from(
+    [
+        "Origin",
+        "origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+        "Access-Control-Request-Private-Network",
+        "Upgrade",
+        "X-Other",
+    ]
+)
 REQUESTS = st.fixed_dictionaries(
     {},
     optional={
         "method": st.sampled_from(["GET", "OPTIONS", "PUT", "options"]) | JSONISH,
         "path": JSONISH,
-        "headers": st.lists(st.tuples(HEADER_NAMES | JSONISH, st.text(max_size=30) | JSONISH),
-                            max_size=6)
+        "headers": st.lists(
+            st.tuples(HEADER_NAMES | JSONISH, st.text(max_size=30) | JSONISH), max_size=6
+        )
         | st.dictionaries(HEADER_NAMES, st.text(max_size=30) | JSONISH, max_size=5)
         | JSONISH,
     },
 )
 
 
-@settings(max_examples=300, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(given_request=REQUESTS | JSONISH)
 def test_any_request_dict_gets_a_json_serialisable_result(given_request: Any) -> None:
     result = handle(given_request, CONFIG)
@@ -242,9 +302,11 @@ def test_any_request_dict_gets_a_json_serialisable_result(given_request: Any) ->
 def test_result_is_the_decision_as_data(
     method: str, origin: str | None, request_method: str | None
 ) -> None:
-    headers = [[n, v] for n, v in (("Origin", origin),
-                                   ("Access-Control-Request-Method", request_method))
-               if v is not None]
+    headers = [
+        [n, v]
+        for n, v in (("Origin", origin), ("Access-Control-Request-Method", request_method))
+        if v is not None
+    ]
     decision = decide(Request(method, origin=origin, request_method=request_method), CONFIG)
     assert handle(request(method, headers), CONFIG) == result_of(decision)
     result = result_of(decision)
@@ -289,8 +351,11 @@ def test_apply_forward_strips_upstream_cors_for_a_disallowed_origin() -> None:
     [
         pytest.param(["origin"], "origin", id="already there, any case"),
         pytest.param(["*"], "*", id="star covers everything"),
-        pytest.param(["Accept", "Accept-Language"], "Accept, Accept-Language, Origin",
-                     id="several Vary lines become one"),
+        pytest.param(
+            ["Accept", "Accept-Language"],
+            "Accept, Accept-Language, Origin",
+            id="several Vary lines become one",
+        ),
         pytest.param([], "Origin", id="none upstream"),
     ],
 )
@@ -322,3 +387,43 @@ def test_apply_forward_refuses_a_respond_result() -> None:
     )
     with pytest.raises(ValueError, match="never forwarded"):
         apply_forward(result, UPSTREAM)
+
+
+# -- headers as proxies give them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: ((n, v) for n, v in [("Origin", APP)]), id="generator"),
+        pytest.param(lambda: (("Origin", APP),), id="tuple"),
+        pytest.param(lambda: {("Origin", APP)}, id="set"),
+        pytest.param(lambda: [(b"Origin", APP.encode())], id="bytes pairs"),
+    ],
+)
+def test_headers_may_be_any_iterable_of_pairs(make: Any) -> None:
+    result = handle({"method": "GET", "headers": make()}, CONFIG)
+    assert result["reasons"] == []
+    assert ["Access-Control-Allow-Origin", APP] in result["headers"]
+
+
+def test_apply_forward_returns_bytes_when_given_bytes() -> None:
+    result = handle(request("GET", [["Origin", APP]]), CONFIG)
+    out = apply_forward(
+        result, [(b"Content-Type", b"text/plain"), (b"Access-Control-Allow-Origin", b"*")]
+    )
+    assert [b"Content-Type", b"text/plain"] in out
+    assert [b"Access-Control-Allow-Origin", APP.encode()] in out
+    assert [b"Access-Control-Allow-Origin", b"*"] not in out
+    assert all(isinstance(n, bytes) and isinstance(v, bytes) for n, v in out)
+
+
+def test_apply_forward_returns_str_when_given_str() -> None:
+    result = handle(request("GET", [["Origin", APP]]), CONFIG)
+    out = apply_forward(result, [("Content-Type", "text/plain")])
+    assert all(isinstance(n, str) and isinstance(v, str) for n, v in out)
+
+
+def test_handle_accepts_a_policy() -> None:
+    policy = Policy(CONFIG)
+    assert handle(request("GET", [["Origin", APP]]), policy)["reasons"] == []

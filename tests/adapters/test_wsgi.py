@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from corecors import Config, Decision
+from corecors import Config, ConfigError, Decision, Policy
 from corecors.adapters.wsgi import ENVIRON_KEY, CORSMiddleware
 
 Environ = dict[str, Any]
@@ -245,7 +245,13 @@ def test_decision_is_left_in_the_environ_for_the_app() -> None:
     [
         pytest.param(
             CONFIG,
-            {"Origin": APP, "Upgrade": "websocket", "Connection": "Upgrade"},
+            {
+                "Origin": APP,
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version": "13",
+            },
             id="websocket handshake",
         ),
         pytest.param(CONFIG.replace(enabled=False), {"Origin": APP}, id="enabled=False"),
@@ -299,5 +305,54 @@ def test_duplicate_origin_lines_are_no_origin() -> None:
 
 
 def test_non_config_is_refused_at_construction() -> None:
-    with pytest.raises(TypeError, match=r"corecors\.Config"):
+    with pytest.raises(ConfigError, match=r"corecors\.Config") as info:
         CORSMiddleware(make_app(), {"allow_origins": [APP]})  # type: ignore[arg-type]
+    assert info.value.problems[0].code == "CC004"
+
+
+# -- config=, keyword options, a Policy -----------------------------------------
+
+
+def _get(app: object, origin: str) -> str | None:
+    from werkzeug.test import Client
+
+    return (
+        Client(app).get("/", headers={"Origin": origin}).headers.get("Access-Control-Allow-Origin")
+    )
+
+
+def test_keyword_options_work_as_config() -> None:
+    app = CORSMiddleware(make_app(), allow_origins=[APP])
+    assert _get(app, APP) == APP
+
+
+def test_config_and_keyword_options_together_are_refused() -> None:
+    with pytest.raises(ConfigError, match="both config= and keyword options") as info:
+        CORSMiddleware(make_app(), Config(allow_origins=[APP]), allow_credentials=True)
+    assert info.value.problems[0].code == "CC008"
+
+
+def test_bad_keyword_options_raise_every_problem() -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSMiddleware(make_app(), allow_origins=["https://a/"], max_age="x")
+    assert len(info.value.problems) == 2
+
+
+def test_a_policy_is_accepted_and_reconfigure_takes_effect() -> None:
+    other = "https://other.example.com"
+    policy = Policy(Config(allow_origins=[APP]))
+    app = CORSMiddleware(make_app(), config=policy)
+    assert _get(app, other) is None
+    app.reconfigure(Config(allow_origins=[other]))
+    assert _get(app, other) == other
+    assert policy.config.allow_origins == (other,)
+
+
+def test_reconfigure_of_a_plain_config_and_a_bad_one() -> None:
+    other = "https://other.example.com"
+    app = CORSMiddleware(make_app(), Config(allow_origins=[APP]))
+    app.reconfigure(Config(allow_origins=[other]))
+    assert _get(app, other) == other
+    with pytest.raises(ConfigError):
+        app.reconfigure({"allow_origins": [APP]})  # type: ignore[arg-type]
+    assert _get(app, other) == other  # the last good policy stays

@@ -240,10 +240,22 @@ def test_star_beside_listed_origins_still_answers_star_without_vary() -> None:
         assert acao(decide(preflight(origin, "GET"), config)) == "*"
 
 
-def test_star_adds_no_vary_to_origin_less_responses() -> None:
+def test_star_is_sent_on_origin_less_responses_too_without_vary() -> None:
+    # Fetch, "CORS protocol and HTTP caches": '*' on every response, no Vary,
+    # so that a shared cache's origin-less copy still serves a CORS fetch.
     decision = decide(Request("GET"), ANY)
     assert decision.kind == "not_cors"
     assert decision.vary == ()
+    assert decision.headers == (("Access-Control-Allow-Origin", "*"),)
+    assert decision.apply([("Content-Type", "text/plain")]) == [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "*"),
+    ]
+
+
+def test_exact_origin_configs_keep_vary_on_origin_less_responses() -> None:
+    decision = decide(Request("GET"), Config(allow_origins=["https://a.example"]))
+    assert decision.vary == ("Origin",)
     assert decision.headers == ()
 
 

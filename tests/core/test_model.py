@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from corecors import Config, Decision, Request, decide, merge_vary
+from corecors import Config, Decision, Request, decide, decide_cgi, merge_vary
 
 APP = "https://app.example.com"
 CONFIG = Config(allow_origins=[APP], allow_methods=["PUT"], allow_headers=["X-Token"])
@@ -96,13 +96,45 @@ def test_private_network_is_requested_only_by_true(value: str, expected: bool) -
     ],
 )
 def test_upgrade_websocket_marks_a_handshake(value: str, expected: bool) -> None:
-    assert Request.from_headers("GET", [("Upgrade", value)]).websocket is expected
-    assert Request.from_cgi({"REQUEST_METHOD": "GET", "HTTP_UPGRADE": value}).websocket is expected
+    headers = [("Upgrade", value), ("Connection", "keep-alive, Upgrade"),
+               ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13")]
+    assert Request.from_headers("GET", headers).websocket is expected
+    environ = {"REQUEST_METHOD": "GET", "HTTP_UPGRADE": value, "HTTP_CONNECTION": "Upgrade",
+               "HTTP_SEC_WEBSOCKET_KEY": "x", "HTTP_SEC_WEBSOCKET_VERSION": "13"}
+    assert Request.from_cgi(environ).websocket is expected
+
+
+HANDSHAKE = {"Upgrade": "websocket", "Connection": "Upgrade",
+             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"}
+
+
+@pytest.mark.parametrize(
+    ("method", "missing"),
+    [
+        pytest.param("GET", "Connection", id="no Connection"),
+        pytest.param("GET", "Sec-WebSocket-Key", id="no key"),
+        pytest.param("GET", "Sec-WebSocket-Version", id="no version"),
+        pytest.param("POST", "", id="not GET"),
+    ],
+)
+def test_anything_less_than_a_real_handshake_gets_the_ordinary_rules(
+    method: str, missing: str
+) -> None:
+    headers = {k: v for k, v in HANDSHAKE.items() if k != missing} | {"Origin": "https://evil.example"}
+    request = Request.from_headers(method, headers)
+    assert not request.websocket
+    decision = decide(request, CONFIG)
+    assert not decision.untouched
+    assert decision.vary == ("Origin",)
+    environ = {"REQUEST_METHOD": method} | {
+        "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
+    }
+    assert decide_cgi(environ, CONFIG) == decision
 
 
 def test_a_websocket_handshake_from_headers_is_left_untouched() -> None:
     request = Request.from_headers(
-        "GET", {"Origin": "https://evil.example", "Connection": "Upgrade", "Upgrade": "websocket"}
+        "GET", {"Origin": "https://evil.example"} | HANDSHAKE
     )
     assert decide(request, CONFIG).untouched
 
