@@ -109,8 +109,8 @@ def _check_names(where: str, options: Mapping[str, Any]) -> None:
         if name not in OPTIONS:
             close = difflib.get_close_matches(name, OPTIONS, n=1)
             fix = f"did you mean {close[0]}?" if close else "see corecors.OPTIONS for the names"
-            raise ConfigError(
-                name, options[name], f"is not a corecors option (given to {where})", fix
+            raise ConfigError.one(
+                "CC003", name, options[name], f"is not a corecors option (given to {where})", fix
             )
 
 
@@ -119,7 +119,8 @@ def _one_of(where: str, config: Config | None, options: Mapping[str, Any]) -> Co
     if config is not None:
         if options:
             names = ", ".join(f"{n}=" for n in options)
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC008",
                 "config",
                 config,
                 f"was given to {where} together with keyword options ({names})",
@@ -127,7 +128,8 @@ def _one_of(where: str, config: Config | None, options: Mapping[str, Any]) -> Co
                 "(config.replace(...)) or pass the keywords alone",
             )
         if not isinstance(config, Config):
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC004",
                 "config",
                 config,
                 f"is a {type(config).__name__}, not a corecors.Config",
@@ -198,7 +200,8 @@ class CORS:
                 f"not {type(blueprint).__name__}"
             )
         if blueprint in table:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC008",
                 "blueprint",
                 getattr(blueprint, "name", blueprint),
                 "already has a policy",
@@ -212,7 +215,8 @@ class CORS:
         (``"/items/<int:item_id>"``), its own policy; returns it."""
         self._check_open("rule")
         if not _is_rule(rule):
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC008",
                 "rule",
                 rule,
                 "is not a URL rule",
@@ -220,8 +224,8 @@ class CORS:
             )
         policy = _build("CORS.rule()", config, options)
         if rule in self._rules:
-            raise ConfigError(
-                "rule", rule, "already has a policy", "declare each rule's policy once"
+            raise ConfigError.one(
+                "CC008", "rule", rule, "already has a policy", "declare each rule's policy once"
             )
         self._rules[rule] = policy
         return policy
@@ -299,7 +303,8 @@ def cross_origin(*args: object, config: Config | None = None, **options: Any) ->
         if not callable(view):
             raise TypeError(f"cross_origin() decorates a view function, not {view!r}")
         if _VIEW_ATTR in getattr(view, "__dict__", {}):
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC008",
                 "cross_origin",
                 getattr(view, "__name__", view),
                 "already has a policy",
@@ -554,7 +559,8 @@ class CORSState:
                     by_name[name] = policy
             for name in ext._blueprint_names:
                 if name not in app.blueprints:
-                    raise ConfigError(
+                    raise ConfigError.one(
+                        "CC008",
                         "blueprint",
                         name,
                         f"is not registered on the app {app.name!r}",
@@ -563,7 +569,8 @@ class CORSState:
             registered: set[object] = set(app.blueprints.values())
             for obj in ext._blueprints:
                 if obj not in registered:
-                    raise ConfigError(
+                    raise ConfigError.one(
+                        "CC008",
                         "blueprint",
                         getattr(obj, "name", obj),
                         f"is not registered on the app {app.name!r}",
@@ -590,7 +597,8 @@ class CORSState:
             for rule_text in ext._rules:
                 if rule_text not in rules_seen:
                     shown = sorted({r.rule for r in app.url_map.iter_rules()})[:10]
-                    raise ConfigError(
+                    raise ConfigError.one(
+                        "CC008",
                         "rule",
                         rule_text,
                         f"is no URL rule of the app {app.name!r}",

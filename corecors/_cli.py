@@ -33,7 +33,7 @@ from ._decide import decide
 from ._errors import ConfigError
 from ._model import REASONS, Decision, Header, Request
 from ._readers import KEYS as GRAVITEE_KEYS
-from ._readers import classify_origin, find_cors
+from ._readers import classify_origin, find_cors, read_options
 from ._regexes import matches_everything
 from ._syntax import ORIGIN_VALUE, TOKEN, Origin, parse_origin
 
@@ -1270,18 +1270,7 @@ def load_config(path: str) -> tuple[Config, str]:
     if source.gravitee:
         return Config.from_gravitee(document), source.kind
     assert source.mapping is not None
-    unknown = [k for k in source.mapping if k not in OPTIONS]
-    if unknown:
-        close = difflib.get_close_matches(str(unknown[0]), OPTIONS, n=1)
-        raise ConfigError(
-            source.path(str(unknown[0])),
-            source.mapping[unknown[0]],
-            "is not a corecors option",
-            f"did you mean {show(close[0])}?"
-            if close
-            else "see corecors lint and the documentation",
-        )
-    return Config(**source.mapping), source.kind
+    return Config.from_reading(read_options(source.mapping, source.prefix)), source.kind
 
 
 def parse_origin_argument(value: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._fetch import SAFELISTED_METHODS
 from ._model import Decision, Header
 from ._options import Options
-from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
+from ._origins import OriginMatcher
 from ._syntax import TOKEN
 
 # Bounds on what one request may ask for. Browsers send a few lower-case
@@ -222,11 +222,10 @@ class Compiled:
             decision = self.actual_malformed
         else:
             decision = self.actual_denied
-        # An over-long origin (malformed anyway) is never stored.
-        if len(origin) <= MAX_ORIGIN_LENGTH:
-            if len(self.probation) >= MAX_CACHED:
-                self.probation = {}
-            self.probation[origin] = decision
+        # decide() never passes an over-long origin, so every key is bounded.
+        if len(self.probation) >= MAX_CACHED:
+            self.probation = {}
+        self.probation[origin] = decision
         return decision
 
     # -- preflights --------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -95,12 +95,7 @@ class ConfigError(ValueError):
     problem: str
     fix: str
 
-    def __init__(self, problems: Iterable[Problem] | str, *legacy: object) -> None:
-        # Transitional: the (option, value, problem, fix) form, until every
-        # raise in the core reports a coded Problem.
-        if isinstance(problems, str):
-            option, value, problem, fix = problems, *legacy
-            problems = [Problem("CC004", "error", option, value, str(problem), str(fix))]
+    def __init__(self, problems: Iterable[Problem]) -> None:
         found = tuple(problems)
         if not found:
             raise ValueError("ConfigError needs at least one problem")
@@ -126,18 +121,3 @@ class ConfigError(ValueError):
     ) -> ConfigError:
         """A ConfigError with the single error *code*."""
         return cls([Problem(code, "error", option, value, problem, fix, index)])
-
-    def renamed(self, names: Mapping[str, str]) -> ConfigError:
-        """The same problems, with options renamed as *names* says."""
-        return ConfigError(
-            Problem(
-                p.code,
-                p.severity,
-                names.get(p.option, p.option),
-                p.value,
-                p.problem,
-                p.fix,
-                p.index,
-            )
-            for p in self.problems
-        )

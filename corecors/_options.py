@@ -147,10 +147,6 @@ class _Report:
                 Problem(code, p.severity, p.option, p.value, p.problem, p.fix, index)
             )
 
-    @property
-    def failed(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
-
 
 def _items(report: _Report, option: str, value: object) -> list[tuple[int, object]]:
     """The entries of a list option, or none (with a problem) if it is no list."""

@@ -60,20 +60,14 @@ class OriginMatcher:
         keys = [*self.patterns, *self.regexes]
         self.depth = max((k.count(".") + 1 for k in keys), default=0)
 
-    @property
-    def empty(self) -> bool:
-        """No pattern or regex: only exact origins (or '*') can match."""
-        return not (self.depth or self.any_host_regexes)
-
     def well_formed(self, origin: str) -> bool:
         """Whether *origin* is one origin as a browser serialises it."""
         return len(origin) <= MAX_ORIGIN_LENGTH and ORIGIN_VALUE.fullmatch(origin) is not None
 
     def allows(self, origin: str) -> bool:
         """Whether a well-formed *origin* matches a pattern or a regex."""
-        for rx in self.any_host_regexes:
-            if rx.fullmatch(origin):
-                return True
+        if any(rx.fullmatch(origin) for rx in self.any_host_regexes):
+            return True
         if not self.depth or origin == "null":
             return False
         scheme, _, rest = origin.partition("://")

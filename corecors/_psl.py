@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
-__all__ = ["public_suffix", "registrable_domain"]
+__all__ = ["public_suffix"]
 
 _PSL = PublicSuffixList()
 
@@ -25,13 +25,3 @@ def public_suffix(host: str) -> str | None:
     ('r2.dev', 'co.uk')
     """
     return _PSL.publicsuffix(host.rstrip(".").lower(), accept_unknown=True)
-
-
-def registrable_domain(host: str) -> str | None:
-    """The registrable domain of *host* (public suffix plus one label), or
-    ``None`` when *host* is itself a public suffix.
-
-    >>> registrable_domain("a.b.example.co.uk"), registrable_domain("github.io")
-    ('example.co.uk', None)
-    """
-    return _PSL.privatesuffix(host.rstrip(".").lower(), accept_unknown=True)

@@ -382,7 +382,6 @@ def _list(problems: list[Problem], path: str, value: object) -> list[Any]:
 
 
 def emit_warnings(reading: Reading) -> None:
-    """Warn (``UserWarning``) about reading problems that are only warnings."""
+    """Warn (``UserWarning``) about a reading's problems, once it has no errors."""
     for p in reading.problems:
-        if p.severity == "warning":
-            warnings.warn(str(p), UserWarning, stacklevel=3)
+        warnings.warn(str(p), UserWarning, stacklevel=3)

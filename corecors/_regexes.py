@@ -143,7 +143,8 @@ def check_regex(
     """Raise :class:`ConfigError` if *rx* admits an origin a stranger can own."""
     source = rx.pattern
     if nested_repeat(source):
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC006",
             option,
             source,
             "repeats a repetition with nothing fixed between the turns, so a short, "
@@ -163,7 +164,8 @@ def check_regex(
         return None
 
     if rx.fullmatch("null"):
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC006",
             option,
             source,
             "matches the opaque origin 'null', which any sandboxed iframe or local file sends",
@@ -176,7 +178,8 @@ def check_regex(
         # A wildcard that runs straight into the domain: ".*example\.com".
         hit = first_match([_EVIL + literal, _EVIL + "-" + literal, _EVIL_PLAIN + literal])
         if hit:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC006",
                 option,
                 source,
                 f"also matches {hit!r}, a name anybody can register",
@@ -188,7 +191,8 @@ def check_regex(
             mangled = ".".join(labels[:i]) + "x" + ".".join(labels[i:])
             hit = first_match([mangled, "a." + mangled])
             if hit:
-                raise ConfigError(
+                raise ConfigError.one(
+                    "CC006",
                     option,
                     source,
                     f"has an unescaped '.', which matches any character: it also matches {hit!r}",
@@ -198,7 +202,8 @@ def check_regex(
         shared = [s for s in (literal, ".".join(labels[-2:])) if "." in s and public_suffix(s) == s]
         hit = first_match([f"{e}.{s}" for s in shared for e in (_EVIL, _EVIL_PLAIN)])
         if hit:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC006",
                 option,
                 source,
                 f"also matches {hit!r}: anybody can register a name under {shared[0]!r}",
@@ -216,7 +221,8 @@ def check_regex(
             ]
         )
         if hit:
-            raise ConfigError(
+            raise ConfigError.one(
+                "CC006",
                 option,
                 source,
                 f"also matches {hit!r}, a host under somebody else's domain",
@@ -227,7 +233,8 @@ def check_regex(
         if credentials and not allow_http and not is_loopback_host(literal):
             hit = first_match([literal, "a." + literal, "www." + literal], ("http",))
             if hit:
-                raise ConfigError(
+                raise ConfigError.one(
+                    "CC006",
                     option,
                     source,
                     f"matches the plain-http origin {hit!r} while allow_credentials is on; "
@@ -242,7 +249,8 @@ def check_regex(
         [f"{e}.{t}" for t in tlds for e in (_EVIL, _EVIL_PLAIN)] + [f"{_EVIL}.net", f"{_EVIL}.com"]
     )
     if hit:
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC006",
             option,
             source,
             f"also matches {hit!r}, an origin anybody can register",
@@ -253,7 +261,8 @@ def check_regex(
     words = [w for w in _WORD.findall(_CLASS.sub(" ", source)) if w not in _SCHEME_WORDS]
     hit = first_match([f"{p}{w}.{_EVIL_PLAIN}" for w in words for p in ("", "a.", "www.")])
     if hit:
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC006",
             option,
             source,
             f"also matches {hit!r}: its top-level domain is a wildcard, and anybody can "
@@ -263,7 +272,8 @@ def check_regex(
     # Last, any other dot meant literally: '(app|www).example\\.com'.
     dot = lone_dot(source)
     if dot is not None:
-        raise ConfigError(
+        raise ConfigError.one(
+            "CC006",
             option,
             source,
             f"has an unescaped '.' at position {dot}, which matches any character, so "
@@ -326,4 +336,70 @@ def analyse_regex(
             Problem("CC006", "error", option, p.value, p.problem, p.fix, index)
             for p in exc.problems
         ]
-    return RegexInfo(rx, None), []
+    return RegexInfo(rx, literal_domain(rx)), []
+
+
+def literal_domain(rx: re.Pattern[str]) -> frozenset[str] | None:
+    r"""The domain every host *rx* matches is or ends with after a '.', read
+    from the literal text the parsed regex ends with; None when that cannot
+    be read off (then the regex is tried for every Origin, which is never
+    wrong, only slower).
+
+    >>> sorted(literal_domain(re.compile(r"https://[a-z0-9-]+\.example\.com(?::[0-9]+)?")))
+    ['example.com']
+    >>> print(literal_domain(re.compile(r"https://(?:a|b)\.example\.(?:com|org)")))
+    None
+    """
+    if rx.flags & re.IGNORECASE:
+        return None
+    items = list(_parser.parse(rx.pattern).data)
+    literal = _constants.LITERAL
+    while items and items[-1][0] is _constants.AT:  # a '$' (matching is whole anyway)
+        items.pop()
+    # An optional port part may follow the host: a group starting with ':'.
+    if items and items[-1][0] in _REPEATS:
+        low, _high, body = items[-1][1]
+        first = _first_literal(body.data)
+        if low == 0 and first == ":":
+            items.pop()
+    tail: list[str] = []
+    while items and items[-1][0] is literal:
+        tail.append(chr(items.pop()[1]))
+    text = "".join(reversed(tail))
+    _scheme, sep, host = text.rpartition("://")
+    host = host.split(":", 1)[0]  # a literal port
+    if not sep and _labels_after_scheme(items):
+        # 'scheme://(?:label\.)*domain': the host is the domain or below it.
+        sep = "://"
+    if not sep:
+        # Something not literal comes first: only what follows a '.' is known.
+        if "." not in host:
+            return None
+        host = host.split(".", 1)[1]
+    host = host.lower()
+    if not host or ("." not in host.strip(".") and host != "localhost"):
+        return None
+    return frozenset({host})
+
+
+def _labels_after_scheme(items: list[Any]) -> bool:
+    """Whether *items* end with '://' and then a repetition whose body ends
+    with a literal '.' (such as '(?:[a-z0-9-]+\\.)*')."""
+    if len(items) < 4 or items[-1][0] not in _REPEATS:
+        return False
+    body = list(items[-1][1][2].data)
+    while body and body[-1][0] is _constants.SUBPATTERN:
+        body = list(body[-1][1][-1].data)
+    ends_with_dot = bool(body) and body[-1] == (_constants.LITERAL, ord("."))
+    before = "".join(chr(av) if op is _constants.LITERAL else "\0" for op, av in items[-4:-1])
+    return ends_with_dot and before == "://"
+
+
+def _first_literal(items: Any) -> str | None:
+    op: Any = items[0][0] if items else None
+    av: Any = items[0][1] if items else None
+    if op is _constants.LITERAL:
+        return chr(av)
+    if op is _constants.SUBPATTERN:
+        return _first_literal(av[-1].data)
+    return None
