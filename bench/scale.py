@@ -1,0 +1,129 @@
+"""How a decision's cost grows with the config: exact origins, patterns, regexes.
+
+Every figure is a ratio to a cached allowed ``decide()`` on a one-origin
+config, timed in the same run. Run: ``python bench/scale.py`` (about a
+minute); ``--quick`` runs fewer rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import string
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from functools import partial
+
+from corecors import Config, Request, decide
+
+ROUNDS = 7
+
+
+def per_call(fn: Callable[[], object], n: int) -> float:
+    """The median over ROUNDS of the seconds one call takes, *n* calls a round."""
+    samples = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - start) / n)
+    return statistics.median(samples)
+
+
+def fresh(origins: list[str], config: Config) -> float:
+    """Seconds per decision for origins never seen before (each used once)."""
+    requests = [Request("GET", origin=o) for o in origins]
+    start = time.perf_counter()
+    for r in requests:
+        decide(r, config)
+    return (time.perf_counter() - start) / len(requests)
+
+
+def rand_label(rng: random.Random, n: int = 10) -> str:
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
+
+
+def build(options: dict[str, object]) -> tuple[Config, float, int]:
+    """The config, seconds to build it, and bytes it holds (measured apart:
+    tracemalloc slows the build down many times)."""
+    start = time.perf_counter()
+    config = Config(**options)  # type: ignore[arg-type]
+    took = time.perf_counter() - start
+    tracemalloc.start()
+    again = Config(**options)  # type: ignore[arg-type]
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del again
+    return config, took, size
+
+
+def main() -> int:
+    global ROUNDS
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        ROUNDS = 3
+    rng = random.Random(7)
+    n = 2000 if args.quick else 20000
+    base_config = Config(allow_origins=["https://app.example.com"])
+    hit = Request("GET", origin="https://app.example.com")
+    base = per_call(lambda: decide(hit, base_config), n)
+    rows: list[tuple[str, str, float]] = []
+
+    def unseen(config: Config, template: str, count: int = n) -> float:
+        """The ratio for *count* never-seen origins made from *template*."""
+        return fresh([template.format(rand_label(rng)) for _ in range(count)], config) / base
+
+    for size in (1, 10, 100, 1000, 10000):
+        origins = [f"https://t{i}.example.com" for i in range(size)]
+        config, took, mem = build({"allow_origins": origins})
+        cached = partial(decide, Request("GET", origin=origins[-1]), config)
+        name = f"{size} exact"
+        rows.append((name, "cached allowed", per_call(cached, n) / base))
+        rows.append((name, "unseen disallowed", unseen(config, "https://{}.example.net")))
+        rows.append(
+            (name, f"build {took / size * 1e6:.1f} µs/origin, {mem / size:.0f} B/origin", 0)
+        )
+
+    for size in (1, 10, 100, 1000):
+        config, _, _ = build(
+            {"allow_origins": [f"https://*.t{i}.example.com" for i in range(size)]}
+        )
+        last, name = size - 1, f"{size} patterns"
+        rows.append((name, "unseen allowed", unseen(config, f"https://{{}}.t{last}.example.com")))
+        rows.append(
+            (name, "unseen disallowed", unseen(config, f"https://{{}}.t{last}.example.org"))
+        )
+        crafted = "https://" + "a." * 1000 + "{}" + f".t{last}.example.org"
+        rows.append((name, "crafted 2 KB", unseen(config, crafted, 200)))
+        # A flood of 100,000 random origins, then a legitimate one seen before it.
+        warm = partial(decide, Request("GET", origin=f"https://hot.t{last}.example.com"), config)
+        warm()
+        warm()
+        before = per_call(warm, n)
+        unseen(config, f"https://{{}}.t{last}.example.com", 100_000)
+        rows.append((name, "seen before a 100k flood, after/before", per_call(warm, n) / before))
+
+    for size in (1, 10, 50):
+        regexes = [rf"https://[a-z0-9-]+\.r{i}\.example\.com" for i in range(size)]
+        config, _, _ = build({"allow_origin_regexes": regexes})
+        last, name = size - 1, f"{size} regexes"
+        rows.append((name, "unseen allowed", unseen(config, f"https://{{}}.r{last}.example.com")))
+        rows.append(
+            (name, "unseen disallowed", unseen(config, f"https://{{}}.r{last}.example.org"))
+        )
+
+    print(f"base: cached allowed decide() on a one-origin config = {base * 1e9:.0f} ns\n")
+    print(f"{'config':<14} {'request':<52} ratio")
+    for config_name, what, value in rows:
+        shown = f"{value:6.2f}x" if value else ""
+        print(f"{config_name:<14} {what:<52} {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
