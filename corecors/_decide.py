@@ -9,11 +9,12 @@ from ._compiled import MAX_CACHED_REQUEST_HEADERS_LENGTH, MAX_METHOD_LENGTH
 from ._config import Config
 from ._model import Decision, Request
 from ._origins import MAX_ORIGIN_LENGTH
+from ._policy import Policy
 
 __all__ = ["decide", "decide_cgi"]
 
 
-def decide(request: Request, config: Config) -> Decision:
+def decide(request: Request, config: Config | Policy) -> Decision:
     """Decide how to answer *request* under *config*. Pure; never raises.
 
     >>> from corecors import Config, Request, decide
@@ -77,7 +78,7 @@ def decide(request: Request, config: Config) -> Decision:
     return c.preflight_allowed_cached(origin, method, names, pna)
 
 
-def decide_cgi(environ: Mapping[str, Any], config: Config) -> Decision:
+def decide_cgi(environ: Mapping[str, Any], config: Config | Policy) -> Decision:
     """:func:`decide` for CGI-style variables, such as a WSGI environ.
 
     The same answer as ``decide(Request.from_cgi(environ), config)``, without
