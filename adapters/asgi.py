@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from corecors import Config, Policy, Request, decide, resolve_config
+from corecors import Config, Policy, Request, decide, reconfigured, resolve_config
 
 __all__ = ["SCOPE_KEY", "CORSMiddleware"]
 
@@ -97,11 +97,7 @@ class CORSMiddleware:
 
     def reconfigure(self, config: Config) -> None:
         """Put *config* in force for the requests that start from now on."""
-        current = self.config
-        if isinstance(current, Policy):
-            current.reconfigure(config)
-        else:
-            self.config = Policy(config)
+        self.config = reconfigured(self.config, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # This runs on every request: keep it to the decision, one closure

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import Config, Decision, Policy, decide_cgi, resolve_config
+from corecors import Config, Decision, Policy, decide_cgi, reconfigured, resolve_config
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -87,11 +87,7 @@ class CORSMiddleware:
 
     def reconfigure(self, config: Config) -> None:
         """Put *config* in force for the requests that start from now on."""
-        current = self.config
-        if isinstance(current, Policy):
-            current.reconfigure(config)
-        else:
-            self.config = Policy(config)
+        self.config = reconfigured(self.config, config)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # This runs on every request: keep it to the decision, one closure

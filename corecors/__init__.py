@@ -18,7 +18,7 @@ from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
 from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
-from ._policy import Policy, resolve_config
+from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "read_gravitee",
     "read_mapping",
     "read_options",
+    "reconfigured",
     "resolve_config",
 ]
 

@@ -10,7 +10,7 @@ from ._config import Config
 from ._errors import ConfigError
 from ._syntax import article
 
-__all__ = ["Policy", "resolve_config"]
+__all__ = ["Policy", "reconfigured", "resolve_config"]
 
 
 class Policy:
@@ -59,6 +59,23 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self._config!r})"
+
+
+def reconfigured(current: Config | Policy, config: Config) -> Policy:
+    """The Policy that puts *config* in force where *current* was.
+
+    A Policy is swapped in place (everything holding it follows); a plain
+    Config becomes a new Policy for the holder to keep. Anything but a
+    Config raises :class:`ConfigError` and changes nothing.
+
+    >>> policy = reconfigured(Config(), Config(allow_origins=["https://a.example"]))
+    >>> policy.config.allow_origins
+    ('https://a.example',)
+    """
+    if isinstance(current, Policy):
+        current.reconfigure(config)
+        return current
+    return Policy(config)
 
 
 def resolve_config(

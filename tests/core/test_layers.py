@@ -17,6 +17,7 @@ from corecors import (
     read_gravitee,
     read_mapping,
     read_options,
+    reconfigured,
     resolve_config,
 )
 
@@ -259,3 +260,13 @@ def test_resolve_config_takes_one_form_and_refuses_the_rest() -> None:
         resolve_config(config, {"allow_credentials": True}, "X")
     with pytest.raises(ConfigError, match=r"not a corecors\.Config or Policy"):
         resolve_config({"allow_origins": [APP]}, {}, "X")  # type: ignore[arg-type]
+
+
+def test_reconfigured_swaps_a_policy_in_place_and_wraps_a_config() -> None:
+    policy = Policy(Config(allow_origins=[APP]))
+    new = Config(allow_origins=["https://b.example"])
+    assert reconfigured(policy, new) is policy
+    assert policy.config == new
+    wrapped = reconfigured(Config(), new)
+    assert isinstance(wrapped, Policy)
+    assert wrapped.config == new
