@@ -17,9 +17,25 @@ import tracemalloc
 from collections.abc import Callable
 from functools import partial
 
+from adversarial import adversarial_origins
+
 from corecors import Config, Request, decide
 
 ROUNDS = 7
+
+#: Accepted regexes of every shape the proof allows, with their domain.
+ACCEPTED = [
+    (r"https://[a-z0-9-]+\.example\.com", "example.com"),
+    (r"https://(?:[a-z0-9-]+\.)*example\.com(?::[0-9]+)?", "example.com"),
+    (r"https://.*\.example\.com", "example.com"),
+    (r"https://(?:.+\.)?example\.com", "example.com"),
+    (r"https?://[\w.-]+\.example\.com", "example.com"),
+    (r"https://[a-z0-9]+-preview\.example\.com", "example.com"),
+    (r"https://(?:[a-z0-9]+-)*[a-z0-9]+\.example\.com", "example.com"),
+    (r"https://(?:[a-z]+[0-9]*\.)+example\.com", "example.com"),
+    (r"https://(?:x[a-z]*\.)+example\.com", "example.com"),
+    (r"https://[^.]+\.(?:app|api)\.example\.(?:com|org)", "example.com"),
+]
 
 
 def per_call(fn: Callable[[], object], n: int) -> float:
@@ -115,6 +131,21 @@ def main() -> int:
         rows.append((name, "unseen allowed", unseen(config, f"https://{{}}.r{last}.example.com")))
         rows.append(
             (name, "unseen disallowed", unseen(config, f"https://{{}}.r{last}.example.org"))
+        )
+
+    # The worst adversarial Origin for each accepted regex (bench/adversarial.py).
+    for regex, domain in ACCEPTED:
+        # Each origin is timed once per config, never cached, and the best of
+        # three kept: one timing of one call is at the mercy of the scheduler.
+        configs = [Config(allow_origin_regexes=[regex]) for _ in range(3)]
+        attacks = adversarial_origins(regex, domain)
+        worst, worst_origin = 0.0, ""
+        for origin in attacks:
+            ratio = min(fresh([origin], c) for c in configs) / base
+            if ratio > worst:
+                worst, worst_origin = ratio, origin
+        rows.append(
+            ("adversarial", f"{regex[:40]} ({len(attacks)} origins, {len(worst_origin)} ch)", worst)
         )
 
     print(f"base: cached allowed decide() on a one-origin config = {base * 1e9:.0f} ns\n")

@@ -18,7 +18,7 @@ from typing import Any
 
 from ._errors import ConfigError, Problem, suggest
 from ._fetch import NORMALISED_METHODS
-from ._psl import public_suffix
+from ._psl import wildcard_problem
 from ._regexes import analyse_regex
 from ._syntax import Origin, article, is_loopback_host, is_token, parse_origin
 
@@ -477,30 +477,10 @@ def _origin_safe(
         )
         ok = False
     if origin.any_subdomain and not is_loopback_host(origin.host):
-        suffix = public_suffix(origin.host)
-        if suffix is not None and suffix == origin.host.rstrip("."):
-            # The wildcard covers names anybody may register under the suffix.
-            where = f"'{suffix}' is on the Public Suffix List"
-            if credentials or pna:
-                what = "credentials" if credentials else "private network access"
-                report.add(
-                    "CC009",
-                    "allow_origins",
-                    given,
-                    f"lets in every name anybody registers under {suffix!r} ({where}), with {what}",
-                    f"name your own site under it in full, such as 'https://*.myapp.{suffix}' "
-                    f"or 'https://myapp.{suffix}'",
-                    index,
-                )
-                ok = False
-            else:
-                report.add(
-                    "CC116",
-                    "allow_origins",
-                    given,
-                    f"lets any site registered under {suffix!r} read the responses ({where})",
-                    f"name your own site under it, such as 'https://*.myapp.{suffix}'",
-                    index,
-                    severity="warning",
-                )
+        found = wildcard_problem(
+            "allow_origins", given, origin.host, index, credentials=credentials, pna=pna
+        )
+        if found is not None:
+            report.problems.append(found)
+            ok = ok and found.severity != "error"
     return ok

@@ -28,10 +28,17 @@ APP = "https://app.example.com"
         pytest.param(r"https://(?:(?:a)?(?:b+))+\.example\.com", id="an optional group first"),
         pytest.param(r"https://((a+)+)\.example\.com", id="inside a capturing group"),
         pytest.param(r"https://((y?)[a-z]+)+\.example\.com", id="an optional group, then a repeat"),
+        # The 0.1.0 heuristic kept these two; on 'xaxa...xa!' each added 'xa'
+        # doubles the time (0.3 s at 22 turns).
+        pytest.param(
+            r"https://(?:(?:x)(?:[a-z]+))+\.example\.com", id="a required group before the repeat"
+        ),
+        pytest.param(r"https://((x)[a-z]+)+\.example\.com", id="a required group in each turn"),
+        pytest.param(r"https://(?:www\.|[a-z]+\.)*example\.com", id="overlapping alternatives"),
     ],
 )
 def test_a_regex_that_can_backtrack_exponentially_is_refused(regex: str) -> None:
-    with pytest.raises(ConfigError, match="repeats a repetition") as exc:
+    with pytest.raises(ConfigError, match=r"grows exponentially|lookaround") as exc:
         Config(allow_origin_regexes=[regex])
     assert "Fix:" in str(exc.value)
 
@@ -42,12 +49,9 @@ def test_a_regex_that_can_backtrack_exponentially_is_refused(regex: str) -> None
         pytest.param(r"https://(?:[a-z0-9-]+\.)*example\.com", id="a literal between the turns"),
         pytest.param(r"https://(?:app|www)\.example\.com", id="plain alternatives"),
         pytest.param(r"https://(?:(?:[a-z]+\.)?)+example\.com", id="an optional body"),
-        pytest.param(
-            r"https://(?:(?:x)(?:[a-z]+))+\.example\.com", id="a required group before the repeat"
-        ),
         pytest.param(r"https://(?:a{2}b)+\.example\.com", id="a bounded repeat and a literal"),
         pytest.param(r"https://(?:(?:ab){1}c+)+\.example\.com", id="a required fixed repeat"),
-        pytest.param(r"https://((x)[a-z]+)+\.example\.com", id="a required group in each turn"),
+        pytest.param(r"https://(?:x[a-z]*\.)+example\.com", id="a literal ends each turn"),
         pytest.param(
             r"https://(?:(?:a|b)c)+\.example\.com",
             id="an alternative without repeats, then a literal",

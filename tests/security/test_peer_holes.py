@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from publicsuffixlist import PublicSuffixList
 from sec_adapters import adapter
 from sec_support import STATS, captured_logs, vary_tokens
 
@@ -168,9 +169,16 @@ def _sloppy(domain: str) -> list[str]:
     return out
 
 
+_PSL = PublicSuffixList()
+
+
 def _owned(origin: str, domain: str) -> bool:
+    """Whether *origin* is a name only the owner of *domain* can create: one
+    under the registrable domain (the Public Suffix List's) that holds it.
+    'evilcorp.example.net' is not a stranger to 'corp.example.net'."""
     host = origin.partition("://")[2].partition(":")[0]
-    return host == domain or host.endswith("." + domain)
+    owner = _PSL.privatesuffix(domain) or domain
+    return host == owner or host.endswith("." + owner)
 
 
 @pytest.mark.parametrize("credentials", [True, False])
