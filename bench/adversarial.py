@@ -55,7 +55,7 @@ def _loop_words(automaton: Automaton, limit: int = 40) -> list[str]:
 def adversarial_origins(regex: str, domain: str) -> list[str]:
     """Well-formed Origins under *domain* built to make *regex* backtrack."""
     automaton = Automaton(parse(re.compile(regex)))
-    words = _loop_words(automaton) + ["a", "a.", "a-", "ab.", "a" * 63 + "."]
+    words = [*_loop_words(automaton), "a", "a.", "a-", "ab.", "a" * 63 + "."]
     out = []
     for scheme in ("https", "http", "wss"):
         head = f"{scheme}://"
