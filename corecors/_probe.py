@@ -241,9 +241,14 @@ def _is_ip(host: str) -> bool:
 def attacker_origins(origin: str) -> list[tuple[str, str]]:
     """Origins an attacker can own that a loose check mistakes for *origin*.
 
-    >>> [o for _, o in attacker_origins("https://app.example.com")]  # doctest: +NORMALIZE_WHITESPACE
-    ['https://app.example.com.evil.test', 'https://evilapp.example.com', 'null',
-     'http://app.example.com', 'https://corecors-probe.example.com', 'https://appxexample.com']
+    >>> for role, origin in attacker_origins("https://app.example.com"):
+    ...     print(f"{role}: {origin}")
+    suffix: https://app.example.com.evil.test
+    prefix: https://evilapp.example.com
+    null: null
+    http downgrade: http://app.example.com
+    sibling subdomain: https://corecors-probe.example.com
+    look-alike: https://appxexample.com
     """
     scheme, host, port = _split_origin(origin)
     out = [
