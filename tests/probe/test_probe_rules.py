@@ -68,7 +68,8 @@ def serve() -> Iterator[Callable[[WSGIApp], int]]:
         pytest.param(lambda o: o in (APP, "null"), {"CP003"}, id="null is allowed"),
         pytest.param(
             lambda o: o.startswith("https://") and o.endswith(".example.com"),
-            {"CP004"},, id="any subdomain is allowed"
+            {"CP004"},
+            id="any subdomain is allowed",
         ),
         pytest.param(lambda o: o == APP, set(), id="an exact check is clean"),
     ],
