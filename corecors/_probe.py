@@ -244,24 +244,28 @@ def attacker_origins(origin: str) -> list[tuple[str, str]]:
     >>> for role, origin in attacker_origins("https://app.example.com"):
     ...     print(f"{role}: {origin}")
     suffix: https://app.example.com.evil.test
-    prefix: https://evilapp.example.com
+    prefix, a sibling subdomain: https://evilapp.example.com
     null: null
     http downgrade: http://app.example.com
     sibling subdomain: https://corecors-probe.example.com
     look-alike: https://appxexample.com
     """
     scheme, host, port = _split_origin(origin)
+    labels = host.split(".")
+    own = 0  # labels left of the public suffix
+    if not _is_ip(host):
+        suffix = public_suffix(host) or ""
+        own = len(labels) - (len(suffix.split(".")) if suffix else 0)
+    # "evilapp.example.com" is itself a subdomain of "example.com".
+    prefix = "prefix, a sibling subdomain" if own >= 2 else "prefix"
     out = [
         ("suffix", f"{scheme}://{host}.{_EVIL}.test{port}"),
-        ("prefix", f"{scheme}://{_EVIL}{host}{port}"),
+        (prefix, f"{scheme}://{_EVIL}{host}{port}"),
         ("null", "null"),
     ]
     if scheme == "https":
         out.append(("http downgrade", f"http://{host}{port}"))
     if not _is_ip(host):
-        suffix = public_suffix(host) or ""
-        labels = host.split(".")
-        own = len(labels) - (len(suffix.split(".")) if suffix else 0)
         if own >= 1:  # the host is, or is under, a registrable domain
             parent = host if own == 1 else host.split(".", 1)[1]
             out.append(("sibling subdomain", f"{scheme}://{_PROBE_LABEL}.{parent}{port}"))
@@ -530,7 +534,7 @@ def judge(exchanges: Sequence[Exchange], settings: Settings) -> list[Finding]:
             with_credentials = " with credentials" if credentials else ""
             if p.role == "unrelated":
                 add("CP001", f"Origin {p.origin} is allowed{with_credentials}", e)
-            elif p.role == "sibling subdomain":
+            elif "sibling subdomain" in p.role:
                 add("CP004", f"Origin {p.origin} is allowed{with_credentials}", e)
             else:
                 add("CP003", f"{p.role}: Origin {p.origin} is allowed{with_credentials}", e)
