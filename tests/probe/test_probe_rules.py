@@ -63,7 +63,9 @@ def serve() -> Iterator[Callable[[WSGIApp], int]]:
             lambda o: o.startswith(APP), {"CP003"}, id="a prefix check lets the suffix trick in"
         ),
         pytest.param(
-            lambda o: o.endswith("app.example.com"), {"CP003"}, id="a suffix check lets evilapp in"
+            lambda o: o.endswith("app.example.com"),
+            {"CP003", "CP004"},
+            id="a suffix check lets evilapp and http in",
         ),
         pytest.param(lambda o: o in (APP, "null"), {"CP003"}, id="null is allowed"),
         pytest.param(
