@@ -191,3 +191,16 @@ def test_bad_arguments_exit_2_without_a_request(
 ) -> None:
     assert main(["probe", *args]) == 2
     assert capsys.readouterr().err.startswith("corecors probe: ")
+
+
+def test_missing_nginx_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import probe_servers  # the module, to patch its NGINX
+
+    monkeypatch.setattr(probe_servers, "NGINX", "/nonexistent/nginx")
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install nginx"):
+        probe_servers.resolve_nginx()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        probe_servers.resolve_nginx()
