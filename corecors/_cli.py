@@ -1778,7 +1778,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser(
         "probe",
-        parents=[colour],
         help="look at a running deployment as a browser does",
         description="Send preflights and GET requests from the allowed origins and from "
         "attacker origins made from them, to the URL's host only, and report what a "

@@ -605,7 +605,7 @@ def judge(exchanges: Sequence[Exchange], settings: Settings) -> list[Finding]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``probe`` subcommand's arguments (``--format`` comes from the parent)."""
+    """The ``probe`` subcommand's arguments."""
     parser.add_argument(
         "url", metavar="URL", help="the deployment to probe, e.g. https://api.example.com/items"
     )
@@ -640,6 +640,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME[: VALUE]",
         help="a header the pages' scripts set; repeat for more",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or json for programs",
     )
     parser.add_argument(
         "--max-requests",
