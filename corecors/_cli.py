@@ -1,4 +1,4 @@
-"""The ``corecors`` command: ``corecors explain`` and ``corecors lint``.
+"""The ``corecors`` command: ``corecors explain``, ``corecors lint`` and ``corecors probe``.
 
 ``explain`` plays one browser request through a config: whether the browser
 sends a preflight, what corecors answers to it and to the actual request,
@@ -32,6 +32,8 @@ from ._config import OPTIONS, Config
 from ._decide import decide
 from ._errors import ConfigError
 from ._model import REASONS, Decision, Header, Request
+from ._probe import add_arguments as add_probe_arguments
+from ._probe import run_probe
 from ._readers import KEYS as GRAVITEE_KEYS
 from ._readers import classify_origin, find_cors, read_options
 from ._regexes import matches_everything
@@ -1773,6 +1775,15 @@ def build_parser() -> argparse.ArgumentParser:
         "config", metavar="CONFIG", nargs="+", help="TOML or JSON options, or a Gravitee export"
     )
     li.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    pr = sub.add_parser(
+        "probe",
+        help="look at a running deployment as a browser does",
+        description="Send preflights and GET requests from the allowed origins and from "
+        "attacker origins made from them, to the URL's host only, and report what a "
+        "browser would see. Exit status: 0 clean, 1 findings, 2 could not probe.",
+    )
+    add_probe_arguments(pr)
     return parser
 
 
@@ -1787,6 +1798,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "explain":
             return run_explain(args, out, err)
+        if args.command == "probe":
+            return run_probe(args, out, err)
         return run_lint(args, out)
     except BrokenPipeError:  # e.g. `corecors lint ... | head`
         devnull = os.open(os.devnull, os.O_WRONLY)

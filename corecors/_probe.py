@@ -1,0 +1,787 @@
+"""``corecors probe URL``: look at a running deployment as a browser does.
+
+A library test sees the CORS library; a browser sees everything in front of
+it as well: an auth layer that answers preflights 401, a proxy that adds its
+own ``Access-Control-Allow-Origin``, a server whose 500s carry no CORS
+headers, a cache key without ``Origin``. The probe sends what a browser
+would send, from the origins you allow and from attacker origins made from
+them, and reports what it sees with stable codes (``CP001`` ...).
+
+What it sends, and nothing else:
+
+- only to the URL's host and port, one connection per request, each with a
+  timeout, never more than ``--max-requests`` requests;
+- actual requests are always ``GET``: the probe never sends a method that
+  changes data. ``--method`` and ``--header`` shape the preflights (the
+  ``Access-Control-Request-*`` headers a page's ``fetch()`` would cause);
+  headers given with a value are also sent on the ``GET`` requests;
+- redirects are reported, never followed.
+
+Standard library only (:mod:`http.client`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from . import __version__
+from ._errors import ConfigError
+from ._psl import public_suffix
+from ._syntax import TOKEN, parse_origin
+
+__all__ = ["CODES", "add_arguments", "run_probe"]
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_CANNOT_PROBE = 2
+
+DEFAULT_MAX_REQUESTS = 50
+DEFAULT_TIMEOUT = 10.0
+
+# Browsers cap how long they keep a preflight answer, whatever the server
+# says (Chromium: kMaxPreflightCacheAge, 2 hours; Firefox: 24 hours).
+CHROMIUM_MAX_AGE = 7200
+FIREFOX_MAX_AGE = 86400
+
+# Fetch, "CORS-safelisted method".
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+# Fetch, "CORS-safelisted request-header", for the names a probe is given.
+_SAFELISTED_NAMES = frozenset({"accept", "accept-language", "content-language"})
+_SAFELISTED_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+
+#: The unrelated origin: a server that allows it allows every origin.
+UNRELATED_ORIGIN = "https://corecors-probe.invalid"
+_EVIL = "evil"
+_PROBE_LABEL = "corecors-probe"
+#: The last path segment of the request meant to get a 404.
+MISSING_SEGMENT = "corecors-probe-nonexistent"
+
+# code -> (what it means, in one line; the fix)
+CODES: dict[str, tuple[str, str]] = {
+    "CP001": (
+        "the server reflects any origin: an unrelated site may read its responses",
+        "allow only the origins you list; never copy Origin into "
+        "Access-Control-Allow-Origin unchecked",
+    ),
+    "CP002": (
+        "Access-Control-Allow-Origin is '*' together with Access-Control-Allow-Credentials: "
+        "true, which browsers refuse for credentialed requests",
+        "send the exact allowed origin (and Vary: Origin) when credentials are allowed, "
+        "or drop Access-Control-Allow-Credentials",
+    ),
+    "CP003": (
+        "an attacker origin made from an allowed one is allowed: the origin check is a "
+        "prefix, suffix or loose regex match",
+        "compare the whole Origin with the allowed origins; anchor and escape regexes "
+        "(an unescaped '.' matches any character)",
+    ),
+    "CP004": (
+        "a subdomain you did not name is allowed: whoever controls any subdomain "
+        "(a takeover, user content) may read responses",
+        "list the subdomains you mean, or pass the pattern's origins with --origin if "
+        "every subdomain is meant",
+    ),
+    "CP005": (
+        "the answer depends on Origin but the response lacks Vary: Origin, so a shared "
+        "cache may serve one origin's answer to another",
+        "add Vary: Origin to every response of the resource, origin-less and refused "
+        "ones included, and keep it through proxies and CDNs",
+    ),
+    "CP006": (
+        "the response carries several Access-Control-Allow-Origin values, which browsers "
+        "refuse: two layers both add CORS headers",
+        "let one layer (the application or the proxy, not both) set the CORS headers",
+    ),
+    "CP007": (
+        "an error response to an allowed origin lacks the CORS headers, so the page "
+        "cannot read the error and sees a CORS failure instead",
+        "add the CORS headers to error responses too: run the CORS layer outside the "
+        "layer that produces the error (auth, error handler, proxy)",
+    ),
+    "CP008": (
+        "a preflight from an allowed origin is answered with a non-2xx status: "
+        "something in front of CORS answers it (authentication, a router, a proxy)",
+        "let preflights (OPTIONS with Access-Control-Request-Method) reach the CORS "
+        "layer before authentication; browsers never send credentials on a preflight",
+    ),
+    "CP009": (
+        "Access-Control-Max-Age is above what browsers keep (Chromium 7200 s, "
+        "Firefox 86400 s): they cap it silently",
+        f"send at most {CHROMIUM_MAX_AGE}",
+    ),
+    "CP010": (
+        "a refused preflight discloses the policy (allowed methods, headers, max-age "
+        "or credentials) to an origin that is not allowed",
+        "answer a refused preflight with no CORS headers at all",
+    ),
+    "CP011": (
+        "a request from an origin you allow fails the browser's CORS check",
+        "allow that origin, method and headers in the CORS policy the deployment serves",
+    ),
+}
+
+
+class ProbeError(Exception):
+    """The probe cannot run: bad arguments, or the server cannot be reached."""
+
+
+# -- what to send ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    url: str
+
+    @property
+    def netloc(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def parse_target(url: str) -> Target:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProbeError(f"expected an http:// or https:// URL, not {url!r}")
+    if parts.username or parts.password:
+        raise ProbeError("the URL must not hold credentials")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise ProbeError(f"the URL's port is not valid: {exc}") from None
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(parts.scheme, parts.hostname, port, path, url)
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    """One ``--header``: a name the page's script sets, with its value if given."""
+
+    name: str
+    value: str | None
+
+    def safelisted(self) -> bool:
+        name = self.name.lower()
+        if name in _SAFELISTED_NAMES:
+            return True
+        if name == "content-type" and self.value is not None:
+            essence = self.value.split(";", 1)[0].strip().lower()
+            return essence in _SAFELISTED_CONTENT_TYPES
+        return False
+
+
+def parse_header(value: str) -> PageHeader:
+    name, sep, rest = value.partition(":")
+    name = name.strip()
+    if not TOKEN.fullmatch(name):
+        raise ProbeError(f"--header expects NAME or 'NAME: VALUE', not {value!r}")
+    text = rest.strip() if sep else None
+    if text is not None and any(c in text for c in "\r\n\x00"):
+        raise ProbeError(f"--header {name}: the value holds a control character")
+    return PageHeader(name, text)
+
+
+def parse_page_origin(value: str) -> str:
+    try:
+        origin = parse_origin("--origin", value, pattern=False)
+    except ConfigError as exc:
+        problem = exc.problems[0]
+        raise ProbeError(f"--origin {value!r} {problem.problem}; {problem.fix}") from None
+    return origin.serialise()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request the probe sends."""
+
+    kind: str  # "actual" or "preflight"
+    path: str
+    origin: str | None
+    #: "given", "unrelated", an attack name from :func:`attacker_origins`, or "none"
+    role: str
+    #: the given origin an attacker origin is made from
+    base: str | None = None
+
+    @property
+    def method(self) -> str:
+        return "OPTIONS" if self.kind == "preflight" else "GET"
+
+
+def _split_origin(origin: str) -> tuple[str, str, str]:
+    scheme, _, rest = origin.partition("://")
+    if rest.startswith("["):
+        host, _, port = rest[1:].partition("]")
+        return scheme, f"[{host}]", port
+    host, sep, port = rest.rpartition(":")
+    if not sep:
+        return scheme, rest, ""
+    return scheme, host, sep + port
+
+
+def _is_ip(host: str) -> bool:
+    return host.startswith("[") or host.replace(".", "").isdigit()
+
+
+def attacker_origins(origin: str) -> list[tuple[str, str]]:
+    """Origins an attacker can own that a loose check mistakes for *origin*.
+
+    >>> for role, origin in attacker_origins("https://app.example.com"):
+    ...     print(f"{role}: {origin}")
+    suffix: https://app.example.com.evil.test
+    prefix, a sibling subdomain: https://evilapp.example.com
+    null: null
+    http downgrade: http://app.example.com
+    sibling subdomain: https://corecors-probe.example.com
+    look-alike: https://appxexample.com
+    """
+    scheme, host, port = _split_origin(origin)
+    labels = host.split(".")
+    own = 0  # labels left of the public suffix
+    if not _is_ip(host):
+        suffix = public_suffix(host) or ""
+        own = len(labels) - (len(suffix.split(".")) if suffix else 0)
+    # "evilapp.example.com" is itself a subdomain of "example.com".
+    prefix = "prefix, a sibling subdomain" if own >= 2 else "prefix"
+    out = [
+        ("suffix", f"{scheme}://{host}.{_EVIL}.test{port}"),
+        (prefix, f"{scheme}://{_EVIL}{host}{port}"),
+        ("null", "null"),
+    ]
+    if scheme == "https":
+        out.append(("http downgrade", f"http://{host}{port}"))
+    if not _is_ip(host):
+        if own >= 1:  # the host is, or is under, a registrable domain
+            parent = host if own == 1 else host.split(".", 1)[1]
+            out.append(("sibling subdomain", f"{scheme}://{_PROBE_LABEL}.{parent}{port}"))
+        if own >= 2:  # "app.example.com": "appxexample.com" is registrable
+            registrable = ".".join(labels[own - 1 :])
+            sub = ".".join(labels[: own - 1])
+            out.append(("look-alike", f"{scheme}://{sub}x{registrable}{port}"))
+    return out
+
+
+def missing_path(path: str) -> str:
+    base = path.split("?", 1)[0]
+    return base[: base.rfind("/") + 1] + MISSING_SEGMENT
+
+
+def plan(paths: Sequence[str], origins: Sequence[str]) -> list[Probe]:
+    """Every request of a full probe, the most telling first."""
+    first, more = paths[0], paths[1:]
+    out: list[Probe] = [Probe("actual", first, None, "none")]
+    for o in origins:
+        out += [Probe("actual", first, o, "given"), Probe("preflight", first, o, "given")]
+    out += [
+        Probe("actual", first, UNRELATED_ORIGIN, "unrelated"),
+        Probe("preflight", first, UNRELATED_ORIGIN, "unrelated"),
+    ]
+    out += [Probe("actual", missing_path(first), o, "given") for o in origins]
+    for p in more:
+        out.append(Probe("actual", p, None, "none"))
+        for o in origins:
+            out += [Probe("actual", p, o, "given"), Probe("preflight", p, o, "given")]
+        out.append(Probe("actual", p, UNRELATED_ORIGIN, "unrelated"))
+    for kind in ("actual", "preflight"):
+        for o in origins:
+            out += [Probe(kind, first, a, role, o) for role, a in attacker_origins(o)]
+    return out
+
+
+# -- sending -------------------------------------------------------------------
+
+
+@dataclass
+class Exchange:
+    probe: Probe
+    sent: list[tuple[str, str]]
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+    def values(self, name: str) -> list[str]:
+        """Every field value of *name*, one per header line."""
+        return [v.strip() for n, v in self.headers if n.lower() == name.lower()]
+
+    def get(self, name: str) -> str | None:
+        values = self.values(name)
+        return ", ".join(values) if values else None
+
+    def cors_headers(self) -> list[tuple[str, str]]:
+        return [
+            (n, v)
+            for n, v in self.headers
+            if n.lower().startswith("access-control-") or n.lower() == "vary"
+        ]
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: Target
+    origins: tuple[str, ...]
+    paths: tuple[str, ...]
+    method: str
+    headers: tuple[PageHeader, ...]
+    credentials: bool
+    max_requests: int
+    timeout: float
+
+    def needs_preflight(self) -> bool:
+        return self.method not in SAFELISTED_METHODS or bool(self.unsafe_names())
+
+    def unsafe_names(self) -> list[str]:
+        return sorted({h.name.lower() for h in self.headers if not h.safelisted()})
+
+
+def request_headers(settings: Settings, probe: Probe) -> list[tuple[str, str]]:
+    headers = [
+        ("Host", settings.target.netloc),
+        ("User-Agent", f"corecors-probe/{__version__}"),
+        ("Accept", "*/*"),
+    ]
+    if probe.origin is not None:
+        headers.append(("Origin", probe.origin))
+    if probe.kind == "preflight":
+        # Fetch, "CORS-preflight fetch": the method, and the sorted,
+        # lower-cased CORS-unsafe header names joined by ",".
+        headers.append(("Access-Control-Request-Method", settings.method))
+        names = settings.unsafe_names()
+        if names:
+            headers.append(("Access-Control-Request-Headers", ",".join(names)))
+    else:
+        headers += [(h.name, h.value) for h in settings.headers if h.value is not None]
+    return headers
+
+
+def send(settings: Settings, probe: Probe) -> Exchange:
+    target = settings.target
+    sent = request_headers(settings, probe)
+    exchange = Exchange(probe, sent)
+    conn: http.client.HTTPConnection
+    if target.scheme == "https":
+        conn = http.client.HTTPSConnection(
+            target.host, target.port, timeout=settings.timeout, context=ssl.create_default_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(target.host, target.port, timeout=settings.timeout)
+    try:
+        conn.putrequest(probe.method, probe.path, skip_host=True, skip_accept_encoding=True)
+        for name, value in sent:
+            conn.putheader(name, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        exchange.status = response.status
+        exchange.headers = list(response.getheaders())
+        response.read(1 << 20)  # a bounded read: only the headers matter
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if isinstance(exc, socket.timeout | TimeoutError):
+            exchange.error = f"no answer within {settings.timeout:g} s"
+        else:
+            exchange.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+    return exchange
+
+
+# -- judging ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    detail: str
+    exchange: Exchange
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code][0]
+
+    @property
+    def fix(self) -> str:
+        return CODES[self.code][1]
+
+    def as_json(self) -> dict[str, Any]:
+        e = self.exchange
+        return {
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+            "request": {
+                "method": e.probe.method,
+                "path": e.probe.path,
+                "origin": e.probe.origin,
+                "role": e.probe.role,
+                "headers": [[n, v] for n, v in e.sent if n.lower().startswith("access-control-")],
+            },
+            "response": {"status": e.status, "headers": [[n, v] for n, v in e.cors_headers()]},
+        }
+
+
+def _vary_covers_origin(exchange: Exchange) -> bool:
+    tokens = {t.strip().lower() for v in exchange.values("Vary") for t in v.split(",")}
+    return "origin" in tokens or "*" in tokens
+
+
+def _several_acao(exchange: Exchange) -> bool:
+    values = exchange.values("Access-Control-Allow-Origin")
+    return len(values) > 1 or any("," in v for v in values)
+
+
+def cors_check(exchange: Exchange, credentials: bool) -> str | None:
+    """Fetch, "CORS check": None when the browser lets the page read the response."""
+    origin = exchange.probe.origin
+    acao = exchange.get("Access-Control-Allow-Origin")
+    if acao is None:
+        return "no Access-Control-Allow-Origin"
+    if acao == "*" and not credentials:
+        return None
+    if acao == "*":
+        return "Access-Control-Allow-Origin is '*' on a credentialed request"
+    if acao != origin:
+        return f"Access-Control-Allow-Origin is {acao!r}, not {origin!r}"
+    if credentials and exchange.get("Access-Control-Allow-Credentials") != "true":
+        return "no Access-Control-Allow-Credentials: true on a credentialed request"
+    return None
+
+
+def _list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def preflight_check(exchange: Exchange, settings: Settings) -> str | None:
+    """Fetch, "CORS-preflight fetch", after the response arrives."""
+    problem = cors_check(exchange, settings.credentials)
+    if problem:
+        return problem
+    methods = _list(exchange.get("Access-Control-Allow-Methods"))
+    wildcard = not settings.credentials
+    if (
+        settings.method not in SAFELISTED_METHODS
+        and settings.method not in methods
+        and not (wildcard and "*" in methods)
+    ):
+        return f"Access-Control-Allow-Methods does not list {settings.method}"
+    names = {n.lower() for n in _list(exchange.get("Access-Control-Allow-Headers"))}
+    for name in settings.unsafe_names():
+        # Fetch: "*" never covers Authorization, and means nothing with credentials.
+        if name not in names and not (wildcard and "*" in names and name != "authorization"):
+            return f"Access-Control-Allow-Headers does not list {name}"
+    return None
+
+
+def _max_age(exchange: Exchange) -> int | None:
+    value = exchange.get("Access-Control-Max-Age")
+    if value is None or not value.isdigit():
+        return None
+    return int(value)
+
+
+def _where(e: Exchange) -> str:
+    origin = "no Origin" if e.probe.origin is None else f"Origin {e.probe.origin}"
+    return f"{e.probe.method} {e.probe.path} from {origin} ({e.probe.role})"
+
+
+def judge(exchanges: Sequence[Exchange], settings: Settings) -> list[Finding]:
+    """The findings, each code and detail once, in the order of the codes."""
+    found: dict[tuple[str, str], Finding] = {}
+
+    def add(code: str, detail: str, e: Exchange) -> None:
+        found.setdefault((code, detail), Finding(code, detail, e))
+
+    done = [e for e in exchanges if e.status is not None]
+    readable: set[str] = set()  # given origins some response let the page read
+    for e in done:
+        p = e.probe
+        status = e.status or 0
+        acao = e.values("Access-Control-Allow-Origin")
+        credentials = e.get("Access-Control-Allow-Credentials") == "true"
+        if _several_acao(e):
+            add("CP006", f"{_where(e)}: Access-Control-Allow-Origin {', '.join(acao)}", e)
+        elif acao == ["*"] and credentials:
+            add("CP002", f"{_where(e)}: '*' with credentials", e)
+        if p.kind == "preflight":
+            age = _max_age(e)
+            if age is not None and age > CHROMIUM_MAX_AGE and 200 <= status <= 299:
+                cap = "above both caps" if age > FIREFOX_MAX_AGE else "above Chromium's cap"
+                add("CP009", f"Access-Control-Max-Age: {age} ({cap})", e)
+        if p.role == "given":
+            if _several_acao(e):
+                continue
+            if p.kind == "actual" and status < 400 and cors_check(e, settings.credentials) is None:
+                readable.add(p.origin or "")
+            continue
+        if p.role == "none" or p.origin is None:
+            continue
+        # An origin nobody allowed.
+        reflected = acao == [p.origin]
+        if reflected:
+            with_credentials = " with credentials" if credentials else ""
+            if p.role == "unrelated":
+                add("CP001", f"Origin {p.origin} is allowed{with_credentials}", e)
+            elif "sibling subdomain" in p.role:
+                add("CP004", f"Origin {p.origin} is allowed{with_credentials}", e)
+            else:
+                add("CP003", f"{p.role}: Origin {p.origin} is allowed{with_credentials}", e)
+        elif p.kind == "preflight" and acao != ["*"]:
+            told = [
+                n
+                for n in (
+                    "Access-Control-Allow-Methods",
+                    "Access-Control-Allow-Headers",
+                    "Access-Control-Max-Age",
+                    "Access-Control-Allow-Credentials",
+                )
+                if e.get(n) is not None
+            ]
+            if told:
+                add("CP010", f"Origin {p.origin} is told {', '.join(told)}", e)
+    # A server that allows every origin allows the attacker-made ones too:
+    # one finding says it.
+    if any(code == "CP001" for code, _ in found):
+        found = {k: f for k, f in found.items() if k[0] not in ("CP003", "CP004")}
+
+    for e in done:
+        p = e.probe
+        status = e.status or 0
+        if p.role != "given" or _several_acao(e):
+            continue
+        if p.kind == "preflight":
+            if not settings.needs_preflight():
+                continue  # a browser sends no preflight for this request
+            if not 200 <= status <= 299:
+                add("CP008", f"{_where(e)}: status {status}", e)
+                continue
+            problem = preflight_check(e, settings)
+            if problem:
+                add("CP011", f"{_where(e)}: {problem}", e)
+            continue
+        problem = cors_check(e, settings.credentials)
+        if problem is None:
+            continue
+        if status >= 400 and p.origin in readable:
+            add("CP007", f"{_where(e)}: status {status}, {problem}", e)
+        else:
+            add("CP011", f"{_where(e)}: status {status}, {problem}", e)
+
+    # Vary: per path, does the CORS part of the answer change with Origin?
+    by_path: dict[str, list[Exchange]] = {}
+    for e in done:
+        if e.probe.kind == "actual":
+            by_path.setdefault(e.probe.path, []).append(e)
+    for path, group in by_path.items():
+        answers = {
+            (
+                tuple(e.values("Access-Control-Allow-Origin")),
+                e.get("Access-Control-Allow-Credentials"),
+            )
+            for e in group
+        }
+        if len(answers) < 2:
+            continue
+        for e in group:
+            if not _vary_covers_origin(e):
+                add("CP005", f"GET {path}: responses differ by Origin, some lack Vary: Origin", e)
+                break
+    return sorted(found.values(), key=lambda f: f.code)
+
+
+# -- the command ---------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``probe`` subcommand's arguments."""
+    parser.add_argument(
+        "url", metavar="URL", help="the deployment to probe, e.g. https://api.example.com/items"
+    )
+    parser.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin that should be allowed, e.g. https://app.example.com; repeat for more",
+    )
+    parser.add_argument(
+        "--credentials",
+        action="store_true",
+        help="the pages send credentials (fetch credentials: 'include')",
+    )
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another path on the URL's host to probe; repeat for more",
+    )
+    parser.add_argument(
+        "--method",
+        default="GET",
+        help="the method the pages use, for the preflights (default GET); "
+        "actual requests are always GET",
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME[: VALUE]",
+        help="a header the pages' scripts set; repeat for more",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or json for programs",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=DEFAULT_MAX_REQUESTS,
+        metavar="N",
+        help=f"send at most N requests (default {DEFAULT_MAX_REQUESTS})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up on one request after SECONDS (default {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    target = parse_target(args.url)
+    origins = tuple(dict.fromkeys(parse_page_origin(o) for o in args.origin))
+    for p in args.path:
+        if not p.startswith("/"):
+            raise ProbeError(
+                f"--path expects a path on the URL's host starting with '/', not {p!r}"
+            )
+        if any(c in p for c in " \t\r\n\x00"):
+            raise ProbeError(f"--path {p!r} holds whitespace or a control character")
+    paths = tuple(dict.fromkeys([target.path, *args.path]))
+    if not TOKEN.fullmatch(args.method):
+        raise ProbeError(f"--method expects a method token such as PUT, not {args.method!r}")
+    if args.max_requests < 1:
+        raise ProbeError("--max-requests must be at least 1")
+    if not args.timeout > 0:
+        raise ProbeError("--timeout must be above 0")
+    return Settings(
+        target=target,
+        origins=origins,
+        paths=paths,
+        method=args.method,
+        headers=tuple(parse_header(h) for h in args.header),
+        credentials=args.credentials,
+        max_requests=args.max_requests,
+        timeout=args.timeout,
+    )
+
+
+@dataclass
+class Report:
+    settings: Settings
+    exchanges: list[Exchange]
+    skipped: int
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.error is not None]
+
+    def status(self) -> int:
+        if self.findings:
+            return EXIT_FINDINGS
+        if self.errors:
+            return EXIT_CANNOT_PROBE
+        return EXIT_CLEAN
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "url": self.settings.target.url,
+            "requests": len(self.exchanges),
+            "skipped": self.skipped,
+            "errors": [{"request": _where(e), "error": e.error} for e in self.errors],
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+def probe(settings: Settings) -> Report:
+    """Send the plan, within the budget, and judge the answers."""
+    todo = plan(settings.paths, settings.origins)
+    exchanges: list[Exchange] = []
+    for p in todo[: settings.max_requests]:
+        exchange = send(settings, p)
+        exchanges.append(exchange)
+        if exchange.error is not None and not exchanges[:-1]:
+            break  # the first request failed: the server cannot be reached
+    skipped = len(todo) - len(exchanges)
+    return Report(settings, exchanges, skipped, judge(exchanges, settings))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def print_text(report: Report, out: TextIO) -> None:
+    s = report.settings
+    w = out.write
+    w(f"corecors probe {s.target.url}\n")
+    origins = ", ".join(s.origins) if s.origins else "none given (only refusals checked)"
+    w(f"  allowed origins: {origins}\n")
+    w(f"  sent {_plural(len(report.exchanges), 'request')}")
+    if report.skipped:
+        w(f", skipped {report.skipped} (--max-requests {s.max_requests})")
+    w("\n")
+    for e in report.errors:
+        w(f"  no answer: {_where(e)}: {e.error}\n")
+    for f in report.findings:
+        e = f.exchange
+        w(f"\n{f.code}  {f.title}\n")
+        w(f"       seen: {f.detail}\n")
+        for n, v in e.cors_headers():
+            w(f"             {n}: {v}\n")
+        w(f"       fix:  {f.fix}\n")
+    if report.findings:
+        w(f"\n{_plural(len(report.findings), 'finding')}.\n")
+    elif report.errors:
+        w("\nThe probe is incomplete: some requests got no answer.\n")
+    else:
+        w("\nNo findings.\n")
+
+
+def run_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run ``corecors probe`` with parsed *args*; return the exit status."""
+    try:
+        settings = settings_from(args)
+    except ProbeError as exc:
+        err.write(f"corecors probe: {exc}\n")
+        return EXIT_CANNOT_PROBE
+    report = probe(settings)
+    if report.exchanges and all(e.error is not None for e in report.exchanges):
+        e = report.exchanges[0]
+        err.write(f"corecors probe: cannot reach {settings.target.url}: {e.error}\n")
+        if args.format == "json":
+            json.dump(report.as_json(), out, indent=2)
+            out.write("\n")
+        return EXIT_CANNOT_PROBE
+    if args.format == "json":
+        json.dump(report.as_json(), out, indent=2)
+        out.write("\n")
+    else:
+        print_text(report, out)
+    return report.status()
