@@ -2,7 +2,7 @@
 
 Backtracking blows up where a repetition can read the same text in several
 ways, so the Origins here pump every loop of the regex's position automaton
-(see corecors/_regexes.py) up to the length limit, then fail: overlapping
+(see corecors/_regexes.py) up to the longest host DNS allows (253 characters), then fail: overlapping
 adjacent quantifiers and nested repetitions get their worst case, long label
 runs come from loops over host characters. Each Origin is well formed and ends
 with the regex's domain, so the matcher really runs the regex on it.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from corecors._origins import MAX_ORIGIN_LENGTH
+from corecors._origins import MAX_HOST_LENGTH, MAX_ORIGIN_LENGTH
 from corecors._regexes import Automaton, parse
 from corecors._syntax import ORIGIN_VALUE
 
@@ -59,7 +59,9 @@ def adversarial_origins(regex: str, domain: str) -> list[str]:
     out = []
     for scheme in ("https", "http", "wss"):
         head = f"{scheme}://"
-        room = MAX_ORIGIN_LENGTH - len(head) - len(domain) - 8
+        # The longest host the matcher lets a regex read (longer ones are
+        # refused first, as no DNS name can be that long).
+        room = MAX_HOST_LENGTH - len(domain) - 3
         for word in words:
             pumped = (word * (room // max(len(word), 1) + 1))[:room].strip(".-")
             for fail in _FAIL:

@@ -116,6 +116,9 @@ def main() -> int:
         )
         crafted = "https://" + "a." * 1000 + "{}" + f".t{last}.example.org"
         rows.append((name, "crafted 2 KB", unseen(config, crafted, 200)))
+        # The worst a host DNS could resolve can do: 253 characters of labels.
+        crafted = "https://" + "a." * 110 + "{}" + f".t{last}.example.org"
+        rows.append((name, "crafted 253-character host", unseen(config, crafted, 200)))
         # A flood of 100,000 random origins, then a legitimate one seen before it.
         warm = partial(decide, Request("GET", origin=f"https://hot.t{last}.example.com"), config)
         warm()

@@ -19,6 +19,10 @@ __all__ = ["MAX_ORIGIN_LENGTH", "OriginMatcher"]
 
 #: The longest Origin value looked at; longer ones are malformed.
 MAX_ORIGIN_LENGTH = 2048
+#: The longest host name DNS can resolve (RFC 1035: 255 octets on the wire).
+MAX_HOST_LENGTH = 253
+# No origin this short can have a longer host.
+_SHORT_ENOUGH = MAX_HOST_LENGTH + len("://")
 
 # One or more labels, as a subdomain wildcard's '*' stands for them.
 _SUBDOMAINS = re.compile(f"(?:{_LABEL}\\.)*{_LABEL}")
@@ -61,8 +65,17 @@ class OriginMatcher:
         self.depth = max((k.count(".") + 1 for k in keys), default=0)
 
     def well_formed(self, origin: str) -> bool:
-        """Whether *origin* is one origin as a browser serialises it."""
-        return len(origin) <= MAX_ORIGIN_LENGTH and ORIGIN_VALUE.fullmatch(origin) is not None
+        """Whether *origin* is one origin as a browser serialises it, with a
+        host DNS could resolve (253 characters at most): a longer one cannot
+        be any site's, and no pattern or regex ever reads it."""
+        if len(origin) > _SHORT_ENOUGH:
+            if len(origin) > MAX_ORIGIN_LENGTH:
+                return False
+            start = origin.find("://") + 3
+            end = origin.find(":", start)
+            if (end if end >= 0 else len(origin)) - start > MAX_HOST_LENGTH:
+                return False
+        return ORIGIN_VALUE.fullmatch(origin) is not None
 
     def allows(self, origin: str) -> bool:
         """Whether a well-formed *origin* matches a pattern or a regex."""

@@ -204,3 +204,18 @@ def test_a_plain_http_regex_is_refused_with_credentials_and_kept_without() -> No
         )
     ]
     assert allowed(Config(allow_origin_regexes=[regex]), "http://a.example.com")
+
+
+@pytest.mark.parametrize("port", ["", ":8443"])
+def test_no_pattern_or_regex_reads_a_host_longer_than_dns_allows(port: str) -> None:
+    config = Config(
+        allow_origins=["https://*.example.com:*"],
+        allow_origin_regexes=[r"https://(?:[a-z0-9-]+\.)*example\.org(?::[0-9]+)?"],
+    )
+    labels = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "."
+    for domain in ("example.com", "example.org"):
+        longest = labels + "d" * (253 - len(labels) - len(domain) - 1) + "." + domain
+        assert len(longest) == 253
+        assert allowed(config, f"https://{longest}{port}")
+        reason = decide(Request("GET", origin=f"https://x{longest}{port}"), config).reasons
+        assert reason == ("origin_malformed",)
