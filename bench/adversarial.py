@@ -3,8 +3,9 @@
 Backtracking blows up where a repetition can read the same text in several
 ways, so the Origins here pump every loop of the regex's position automaton
 (see corecors/_regexes.py) up to the longest host DNS allows (253
-characters), then fail: overlapping adjacent quantifiers and nested repetitions get their worst case, long label
-runs come from loops over host characters. Each Origin is well formed and ends
+characters), then fail: overlapping adjacent quantifiers and nested
+repetitions get their worst case, long label runs come from loops over host
+characters. Each Origin is well formed and ends
 with the regex's domain, so the matcher really runs the regex on it.
 """
 
