@@ -36,7 +36,7 @@ _Pattern = tuple[str, str, bool]
 class OriginMatcher:
     """Decides, for a well-formed Origin, whether the config allows it."""
 
-    __slots__ = ("any_host_regexes", "depth", "exact", "hosts", "patterns", "regexes")
+    __slots__ = ("any_host_regexes", "depth", "exact", "hosts", "index", "patterns", "regexes")
 
     def __init__(
         self,
@@ -61,16 +61,19 @@ class OriginMatcher:
                 self.regexes.setdefault(domain, []).append(rx)
         self.any_host_regexes = tuple(loose)
         # The most labels any indexed domain has: deeper suffixes cannot hit.
-        keys = [*self.patterns, *self.regexes]
+        keys = {*self.patterns, *self.regexes}
         self.depth = max((k.count(".") + 1 for k in keys), default=0)
+        # One lookup per label: domain -> (its patterns, its regexes).
+        self.index = {
+            k: (self.patterns.get(k, []), tuple(self.regexes.get(k, ()))) for k in keys
+        }
 
     def well_formed(self, origin: str) -> bool:
         """Whether *origin* is one origin as a browser serialises it, with a
         host DNS could resolve (253 characters at most): a longer one cannot
         be any site's, and no pattern or regex ever reads it."""
+        # decide() never passes a value over MAX_ORIGIN_LENGTH.
         if len(origin) > _SHORT_ENOUGH:
-            if len(origin) > MAX_ORIGIN_LENGTH:
-                return False
             start = origin.find("://") + 3
             end = origin.find(":", start)
             if (end if end >= 0 else len(origin)) - start > MAX_HOST_LENGTH:
@@ -79,32 +82,31 @@ class OriginMatcher:
 
     def allows(self, origin: str) -> bool:
         """Whether a well-formed *origin* matches a pattern or a regex."""
-        if any(rx.fullmatch(origin) for rx in self.any_host_regexes):
+        if self.any_host_regexes and any(rx.fullmatch(origin) for rx in self.any_host_regexes):
             return True
         if not self.depth or origin == "null":
             return False
         scheme, _, rest = origin.partition("://")
-        if rest.startswith("["):
+        if rest[:1] == "[":
             end = rest.find("]") + 1
             host, port = rest[:end], rest[end + 1 :]
         else:
             host, _, port = rest.partition(":")
         # The host itself, then each suffix after a dot, from the right.
-        candidates = [host]
-        at = len(host)
-        for _ in range(self.depth):
+        index, domain, at = self.index, host, len(host)
+        for _ in range(self.depth + 1):
+            filed = index.get(domain)
+            if filed is not None:
+                patterns, regexes = filed
+                if patterns and _pattern_hit(patterns, scheme, host, port, domain):
+                    return True
+                for rx in regexes:
+                    if rx.fullmatch(origin):
+                        return True
             at = host.rfind(".", 0, at)
             if at <= 0:
-                break
-            candidates.append(host[at + 1 :])
-        patterns, regexes = self.patterns, self.regexes
-        for domain in candidates:
-            filed = patterns.get(domain)
-            if filed is not None and _pattern_hit(filed, scheme, host, port, domain):
-                return True
-            for rx in regexes.get(domain, ()):
-                if rx.fullmatch(origin):
-                    return True
+                return False
+            domain = host[at + 1 :]
         return False
 
 
