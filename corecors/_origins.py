@@ -64,9 +64,7 @@ class OriginMatcher:
         keys = {*self.patterns, *self.regexes}
         self.depth = max((k.count(".") + 1 for k in keys), default=0)
         # One lookup per label: domain -> (its patterns, its regexes).
-        self.index = {
-            k: (self.patterns.get(k, []), tuple(self.regexes.get(k, ()))) for k in keys
-        }
+        self.index = {k: (self.patterns.get(k, []), tuple(self.regexes.get(k, ()))) for k in keys}
 
     def well_formed(self, origin: str) -> bool:
         """Whether *origin* is one origin as a browser serialises it, with a
