@@ -127,8 +127,8 @@ class Scopes:
         for regex, policy in self.policies:
             if regex.fullmatch(path):
                 return policy
-        regex = self.urls_regex
-        if regex is None or regex.fullmatch(path):
+        scope = self.urls_regex
+        if scope is None or scope.fullmatch(path):
             return self.site
         return None
 
