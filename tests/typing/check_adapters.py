@@ -53,4 +53,5 @@ def django_view_policies() -> None:
     scopes, problems = read_settings()
     if scopes is not None:
         found: Scopes = scopes
-        assert found.policy_for("/") is not None or problems == () or response
+        assert found.policy_for("/") is not None or problems == ()
+    assert response.status_code == 200
