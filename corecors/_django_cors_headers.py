@@ -77,8 +77,8 @@ _EVERY_PATH = frozenset({r"^.*$", r"^.*", r".*", r".*$", r"^.*\Z"})
 _PREFIX = "CORS_"
 
 
-def read_django_cors_headers(mapping: Mapping[str, Any]) -> Reading:
-    """Read django-cors-headers' ``CORS_*`` settings into Config options.
+def read_django_cors_headers(mapping: object) -> Reading:
+    """Read django-cors-headers' ``CORS_*`` settings (a mapping) into Config options.
 
     >>> r = read_django_cors_headers({"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://a\\.example"]})
     >>> [(p.code, p.option, p.index) for p in r.problems]
