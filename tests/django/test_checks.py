@@ -107,3 +107,11 @@ def test_manage_py_check_reports_the_errors() -> None:
     ):
         call_command("check")
     call_command("check")
+
+
+def test_leftover_django_cors_headers_settings_are_pointed_out() -> None:
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://app.example.com"]):
+        without_options()
+        messages = by_id()
+    assert messages["corecors.W117"].obj == "CORS_ALLOWED_ORIGINS"
+    assert "django-cors-headers" in messages["corecors.W117"].hint
