@@ -34,7 +34,7 @@ autodoc_typehints = "signature"
 # The Flask adapter's reference is built without Flask installed (the docs
 # env installs only corecors and Sphinx), so Flask and Werkzeug are mocked
 # for autodoc, always, for the same page everywhere.
-autodoc_mock_imports = ["flask", "werkzeug"]
+autodoc_mock_imports = ["flask", "werkzeug", "django", "asgiref"]
 
 # -- nitpicky: every reference resolves, or is named here ----------------------------
 nitpicky = True
