@@ -17,6 +17,7 @@ urlpatterns = [
     path("partner-class", views.PartnerView.as_view()),
     path("passthrough", views.passthrough),
     path("blocked", views.index),
+    path("items/1", views.upstream),
     re_path(r"^(?P<rest>(?:public|partner-api|outside|api)/.*)$", views.anything),
 ]
 

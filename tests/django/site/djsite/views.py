@@ -104,3 +104,21 @@ def passthrough(request: HttpRequest) -> HttpResponse:
 passthrough = cors_policy(
     allow_origins=[PARTNER], allow_methods=["PUT"], preflight_passthrough=True
 )(passthrough)
+
+
+# What tests/adapters/test_equivalence.py's upstream answers: 200, CORS
+# headers of its own, and Vary: Accept-Encoding except on OPTIONS.
+UPSTREAM_CORS = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Access-Control-Expose-Headers", "X-Upstream"),
+]
+
+
+def upstream(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(b"ok", content_type="text/plain; charset=utf-8")
+    for name, value in UPSTREAM_CORS:
+        response[name] = value
+    if request.method != "OPTIONS":
+        response["Vary"] = "Accept-Encoding"
+    return response
