@@ -16,6 +16,7 @@ WSGI, Flask and proxy hooks.
 
 from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
+from ._django_cors_headers import read_django_cors_headers
 from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
@@ -38,6 +39,7 @@ __all__ = [
     "decide",
     "decide_cgi",
     "merge_vary",
+    "read_django_cors_headers",
     "read_gravitee",
     "read_mapping",
     "read_options",

@@ -30,6 +30,7 @@ from typing import Any, Literal, TextIO
 from . import __version__
 from ._config import OPTIONS, Config
 from ._decide import decide
+from ._django_cors_headers import read_django_cors_headers
 from ._errors import ConfigError
 from ._model import REASONS, Decision, Header, Request
 from ._probe import add_arguments as add_probe_arguments
@@ -1170,12 +1171,22 @@ def _pattern_regex_hint(pattern: Origin) -> str:
     return f"{pattern.scheme}://{sub}{re.escape(pattern.host)}{port}"
 
 
-def lint_file(path: str) -> tuple[list[Finding], list[str], bool]:
-    """Lint one file: its findings, what it was read as, and whether it was readable."""
+def lint_file(path: str, reader: str = "auto") -> tuple[list[Finding], list[str], bool]:
+    """Lint one file: its findings, what it was read as, and whether it was readable.
+
+    *reader* ``"django-cors-headers"`` reads the file as django-cors-headers'
+    ``CORS_*`` settings (:func:`corecors.read_django_cors_headers`).
+    """
     try:
         syntax, document = read_document(path)
     except InputError as exc:
         return [Finding("CC001", "error", path, "", f"the file {exc.message}", exc.fix)], [], False
+    if reader == "django-cors-headers":
+        return (
+            _lint_django_cors_headers(path, syntax, document),
+            [f"django-cors-headers settings, {syntax}"],
+            True,
+        )
     try:
         sources = classify(path, syntax, document)
     except NotAConfig as exc:
@@ -1191,9 +1202,18 @@ def lint_file(path: str) -> tuple[list[Finding], list[str], bool]:
     return findings, kinds, True
 
 
+def _lint_django_cors_headers(path: str, syntax: str, document: object) -> list[Finding]:
+    findings = [
+        Finding(p.code, p.severity, path, p.where, f"{p.value!r} {p.problem}", p.fix)
+        for p in read_django_cors_headers(document).check()
+    ]
+    findings.sort(key=lambda f: f.severity != "error")  # errors first, stable otherwise
+    return findings
+
+
 def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     style = Style(use_colour(args.color, out))
-    results = [(path, *lint_file(path)) for path in args.config]
+    results = [(path, *lint_file(path, args.source)) for path in args.config]
     findings = [f for _, fs, _, _ in results for f in fs]
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
@@ -1775,6 +1795,14 @@ def build_parser() -> argparse.ArgumentParser:
         "config", metavar="CONFIG", nargs="+", help="TOML or JSON options, or a Gravitee export"
     )
     li.add_argument("--strict", action="store_true", help="fail on warnings too")
+    li.add_argument(
+        "--from",
+        dest="source",
+        choices=["auto", "django-cors-headers"],
+        default="auto",
+        help="what the files hold: corecors options or a Gravitee definition (auto, the "
+        "default), or django-cors-headers' CORS_* settings as JSON or TOML keys",
+    )
 
     pr = sub.add_parser(
         "probe",

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Never
 
 from ._compiled import Compiled
+from ._django_cors_headers import read_django_cors_headers
 from ._errors import ConfigError, Problem
 from ._options import DEFAULT_MAX_AGE, DEFAULT_METHODS, DEFAULTS, OPTIONS, Options, validate
 from ._readers import Reading, emit_warnings, read_gravitee, read_mapping
@@ -136,6 +137,14 @@ class Config:
         ('https://*.example.com',)
         """
         return cls.from_reading(read_gravitee(mapping))
+
+    @classmethod
+    def from_django_cors_headers(cls, mapping: Mapping[str, Any]) -> Config:
+        """Import django-cors-headers' ``CORS_*`` settings, current and old names.
+
+        See :doc:`/migrating-django-cors-headers`. Problems name the ``CORS_*`` key.
+        """
+        return cls.from_reading(read_django_cors_headers(mapping))
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any], prefix: str = "CORECORS_") -> Config:

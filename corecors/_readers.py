@@ -184,7 +184,7 @@ def _no_keys_found(mapping: Mapping[Any, Any], prefix: str) -> list[Problem]:
             f"is set, but no {prefix}* key is, so corecors applies an empty policy "
             "(no origin is allowed)",
             f"name corecors's keys with the prefix, such as {prefix}ALLOW_ORIGINS; "
-            "flask-cors's CORS_* keys are not read",
+            "CORS_* keys (flask-cors's, django-cors-headers') are not read",
         )
     ]
 

@@ -34,7 +34,7 @@ autodoc_typehints = "signature"
 # The Flask adapter's reference is built without Flask installed (the docs
 # env installs only corecors and Sphinx), so Flask and Werkzeug are mocked
 # for autodoc, always, for the same page everywhere.
-autodoc_mock_imports = ["flask", "werkzeug"]
+autodoc_mock_imports = ["flask", "werkzeug", "django", "asgiref"]
 
 # -- nitpicky: every reference resolves, or is named here ----------------------------
 nitpicky = True
@@ -42,7 +42,7 @@ nitpicky = True
 # Flask cannot be linked; they are still shown.
 nitpick_ignore_regex = [
     (r"py:.*", r"(re|collections\.abc|typing|_typeshed|_typeshed\.wsgi|types|flask|"
-               r"werkzeug|http|logging|threading)(\..*)?"),
+               r"werkzeug|django|asgiref|http|logging|threading)(\..*)?"),
     (r"py:.*", r"(Iterable|Mapping|Sequence|Callable|Iterator|Any|Literal|Pattern|"
                r"Header|Kind|StrList|RegexList|Pairs|F|T|WSGIApplication|"
                r"WSGIEnvironment|StartResponse|ResponseReturnValue|Blueprint|Flask)"),

@@ -303,3 +303,31 @@ def test_no_arguments_is_a_usage_error(run: Run) -> None:
 )
 def test_lone_dot(source: str, position: int | None) -> None:
     assert lone_dot(source) == position
+
+
+# -- --from django-cors-headers -----------------------------------------------------
+
+
+def test_lint_reads_django_cors_headers_settings(run: Run, write: Write) -> None:
+    path = write(
+        "settings.json",
+        {
+            "CORS_ALLOWED_ORIGINS": ["https://app.example.com/"],
+            "CORS_ORIGIN_REGEX_WHITELIST": [r"^https://\w+\.example\.com"],
+            "CORS_ALLOW_ALL_ORIGINS": False,
+        },
+    )
+    code, found = findings(run, path, "--from", "django-cors-headers")
+    assert code == 1
+    assert codes_at(found) == {
+        ("CC005", "CORS_ALLOWED_ORIGINS[0]"),
+        ("CC006", "CORS_ORIGIN_REGEX_WHITELIST[0]"),
+    }
+    assert r"^https://\\w+\\.example\\.com$" in found[1]["fix"] + found[0]["fix"]
+
+
+def test_lint_of_clean_django_cors_headers_settings(run: Run, write: Write) -> None:
+    path = write("settings.toml", 'CORS_ALLOWED_ORIGINS = ["https://app.example.com"]\n')
+    result = run("lint", "--from", "django-cors-headers", path)
+    assert result.code == 0
+    assert "django-cors-headers settings" in result.out

@@ -24,7 +24,7 @@ def test_api_page_documents_every_public_name() -> None:
 
 def test_api_page_documents_every_adapter() -> None:
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    for adapter in ("wsgi", "asgi", "flask", "hook"):
+    for adapter in ("wsgi", "asgi", "flask", "django", "hook"):
         assert f".. automodule:: corecors.adapters.{adapter}\n" in text
 
 

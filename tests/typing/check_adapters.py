@@ -36,3 +36,22 @@ def proxy(upstream: list[list[str]]) -> list[list[str]]:
     if result["action"] == "respond":
         return [list(h) for h in result["headers"]]
     return apply_forward(result, upstream)
+
+
+def django_view_policies() -> None:
+    from django.http import HttpRequest, HttpResponse
+
+    from corecors.adapters.django import CorsMiddleware, Scopes, cors_policy, read_settings
+
+    @cors_policy(allow_origins=["https://partner.example.com"], allow_methods=["GET"])
+    def feed(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("feed")
+
+    response: HttpResponse = feed(HttpRequest())
+    middleware = CorsMiddleware(feed)
+    assert middleware.async_mode is False
+    scopes, problems = read_settings()
+    if scopes is not None:
+        found: Scopes = scopes
+        assert found.policy_for("/") is not None or problems == ()
+    assert response.status_code == 200

@@ -1,0 +1,478 @@
+"""Django middleware: corecors configured in ``settings.py``, checked by ``manage.py check``.
+
+.. code-block:: python
+
+    # settings.py
+    INSTALLED_APPS = [
+        "corecors.adapters.django.CorecorsAppConfig",  # the system checks
+        ...
+    ]
+    MIDDLEWARE = [
+        "corecors.adapters.django.CorsMiddleware",  # first
+        ...
+    ]
+    CORECORS_ALLOW_ORIGINS = ["https://app.example.com"]
+    CORECORS_ALLOW_METHODS = ["GET", "POST", "PUT"]
+
+The site's policy comes from the ``CORECORS_*`` settings, the names and
+meanings of :meth:`corecors.Config.from_mapping` (``CORECORS_ALLOW_ORIGINS``,
+``CORECORS_ALLOW_CREDENTIALS``, ``CORECORS_MAX_AGE`` ...), or from one
+``CORECORS_CONFIG = Config(...)`` (or a :class:`~corecors.Policy`); setting
+both is an error. Three settings choose which requests get which policy,
+the most specific first:
+
+1. a view's own policy, given with :func:`cors_policy`;
+2. the first ``(regex, policy)`` of ``CORECORS_POLICIES`` whose regex matches
+   the whole ``request.path_info`` (a policy is a ``Config``, a ``Policy`` or a
+   dict of ``Config`` keyword options);
+3. the site's policy, on the paths ``CORECORS_URLS_REGEX`` matches whole (on
+   every path when it is not set).
+
+A request none of them covers passes through untouched. Scopes are matched on
+``request.path_info``, the decoded path Django routes, never on the raw one.
+
+The middleware is sync- and async-capable, so it runs in the handler's own
+mode under WSGI and ASGI. It answers preflights itself, before any other
+middleware or view runs (with ``preflight_passthrough``, a valid preflight
+goes on to them and the preflight headers are added to what comes back).
+Every other response coming back through it gets the decision's headers
+and ``Vary`` (:meth:`corecors.Decision.apply`): Django's 404 and 500 pages,
+``PermissionDenied``, CSRF failures and the answers of inner middlewares
+included. Streaming responses are never read.
+
+Settings are read when the middleware is built (Django builds it at start-up)
+and again after ``override_settings`` changes a ``CORECORS_*`` setting; a
+setting corecors refuses raises :class:`~corecors.ConfigError` there, never on
+some later request. :func:`check_settings`, registered with Django's system
+check framework, reports every problem at ``manage.py check``, each with an
+id derived from its code (``CC006`` is ``corecors.E006``, ``CC116`` is
+``corecors.W116``).
+
+The decision is in ``request.META["corecors.decision"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.apps import AppConfig
+from django.conf import settings as django_settings
+from django.core import checks
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import Resolver404, resolve
+
+from corecors import (
+    Config,
+    ConfigError,
+    Decision,
+    Policy,
+    Problem,
+    Request,
+    decide,
+    read_mapping,
+    read_options,
+    resolve_config,
+)
+
+__all__ = [
+    "META_KEY",
+    "PREFIX",
+    "CorecorsAppConfig",
+    "CorsMiddleware",
+    "Scopes",
+    "check_settings",
+    "cors_policy",
+    "read_settings",
+]
+
+#: Where the middleware leaves the :class:`~corecors.Decision` in ``request.META``.
+META_KEY = "corecors.decision"
+#: The prefix of corecors's Django settings.
+PREFIX = "CORECORS_"
+
+_CONFIG = "CORECORS_CONFIG"
+_URLS_REGEX = "CORECORS_URLS_REGEX"
+_POLICIES = "CORECORS_POLICIES"
+# Settings that are no Config options: what the middleware does with them.
+_SCOPE_KEYS = frozenset({_CONFIG, _URLS_REGEX, _POLICIES})
+# The attribute cors_policy() leaves on a view (or a view class).
+_VIEW_ATTR = "corecors_policy"
+
+Holder = Config | Policy
+GetResponse = Callable[[HttpRequest], Any]
+V = TypeVar("V")
+
+
+# -- settings (read at start-up and after override_settings) -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scopes:
+    """The policies the settings give, and where each applies."""
+
+    #: the site's policy
+    site: Holder
+    #: the site's policy applies only where this matches the whole path_info
+    urls_regex: re.Pattern[str] | None = None
+    #: ``(regex, policy)``, first whole-path match wins, before the site's
+    policies: tuple[tuple[re.Pattern[str], Holder], ...] = ()
+
+    def policy_for(self, path: str) -> Holder | None:
+        """The policy for *path* (a ``request.path_info``), or None: untouched."""
+        for regex, policy in self.policies:
+            if regex.fullmatch(path):
+                return policy
+        scope = self.urls_regex
+        if scope is None or scope.fullmatch(path):
+            return self.site
+        return None
+
+
+def read_settings(settings: Any = None) -> tuple[Scopes | None, tuple[Problem, ...]]:
+    """Read corecors's settings from *settings* (Django's, by default).
+
+    Returns the scopes (``None`` when there is an error) and every problem,
+    errors and warnings, each named by its setting (``CORECORS_MAX_AGE``,
+    ``CORECORS_POLICIES[1].allow_origins``). Never raises on a bad setting.
+    """
+    if settings is None:
+        settings = django_settings
+    found = {key: getattr(settings, key) for key in dir(settings) if key.startswith(PREFIX)}
+    problems: list[Problem] = []
+    site = _read_site(settings, found, problems)
+    urls_regex = _path_regex(_URLS_REGEX, found.get(_URLS_REGEX), problems)
+    policies = _read_policies(found.get(_POLICIES, ()), problems)
+    if site is None or any(p.severity == "error" for p in problems):
+        return None, tuple(problems)
+    return Scopes(site, urls_regex, policies), tuple(problems)
+
+
+def _read_site(settings: Any, found: dict[str, Any], problems: list[Problem]) -> Holder | None:
+    options = {k: v for k, v in found.items() if k not in _SCOPE_KEYS}
+    if _CONFIG in found:
+        given = found[_CONFIG]
+        if options:
+            problems.append(
+                Problem(
+                    "CC008",
+                    "error",
+                    _CONFIG,
+                    given,
+                    "is set together with " + ", ".join(sorted(options)),
+                    f"give the policy one way: put those options in the Config "
+                    f"(Config(...).replace(...)), or remove {_CONFIG}",
+                )
+            )
+            return None
+        return _holder(_CONFIG, given, problems)
+    # Keys that look like another package's settings (django-cors-headers'
+    # CORS_*) are passed along, so that the reading can warn that they are not read.
+    peer = {key: getattr(settings, key) for key in dir(settings) if key.startswith("CORS_")}
+    reading = read_mapping({**peer, **options}, PREFIX)
+    found_problems = reading.check()
+    problems.extend(found_problems)
+    if any(p.severity == "error" for p in found_problems):
+        return None
+    return Config(**reading.options)
+
+
+def _holder(name: str, given: object, problems: list[Problem]) -> Holder | None:
+    """A Config or Policy given as a setting, or None (and a problem)."""
+    if isinstance(given, (Config, Policy)):
+        config = given.config if isinstance(given, Policy) else given
+        problems.extend(_renamed(name, config.warnings))
+        return given
+    problems.append(
+        Problem(
+            "CC004",
+            "error",
+            name,
+            given,
+            f"is a {type(given).__name__}, not a corecors.Config or Policy",
+            "write corecors.Config(...) with the options as keywords",
+        )
+    )
+    return None
+
+
+def _renamed(name: str, found: Sequence[Problem]) -> list[Problem]:
+    return [
+        Problem(p.code, p.severity, f"{name}.{p.option}", p.value, p.problem, p.fix, p.index)
+        for p in found
+    ]
+
+
+def _path_regex(name: str, given: object, problems: list[Problem]) -> re.Pattern[str] | None:
+    if given is None:
+        return None
+    if isinstance(given, re.Pattern) and isinstance(given.pattern, str):
+        return given
+    if not isinstance(given, str):
+        problems.append(
+            Problem(
+                "CC004",
+                "error",
+                name,
+                given,
+                f"is a {type(given).__name__}, not a regex",
+                r"write the regex as a string, such as r'/api/.*'",
+            )
+        )
+        return None
+    try:
+        return re.compile(given)
+    except re.error as exc:
+        problems.append(
+            Problem(
+                "CC004",
+                "error",
+                name,
+                given,
+                f"is not a valid regex ({exc})",
+                "correct it; it is matched against the whole path, such as r'/api/.*'",
+            )
+        )
+        return None
+
+
+def _read_policies(
+    given: object, problems: list[Problem]
+) -> tuple[tuple[re.Pattern[str], Holder], ...]:
+    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
+        problems.append(
+            Problem(
+                "CC004",
+                "error",
+                _POLICIES,
+                given,
+                "is not a list of (regex, policy) pairs",
+                "write [(r'/api/.*', {'allow_origins': ['https://app.example.com']}), ...]",
+            )
+        )
+        return ()
+    policies: list[tuple[re.Pattern[str], Holder]] = []
+    for i, entry in enumerate(given):
+        name = f"{_POLICIES}[{i}]"
+        if isinstance(entry, (str, bytes)) or not isinstance(entry, Sequence) or len(entry) != 2:
+            problems.append(
+                Problem(
+                    "CC004",
+                    "error",
+                    name,
+                    entry,
+                    "is not a (regex, policy) pair",
+                    "write (r'/api/.*', Config(...)) or (r'/api/.*', {option: value, ...})",
+                )
+            )
+            continue
+        regex = _path_regex(name, entry[0], problems)
+        policy = _policy(name, entry[1], problems)
+        if regex is not None and policy is not None:
+            policies.append((regex, policy))
+    return tuple(policies)
+
+
+def _policy(name: str, given: object, problems: list[Problem]) -> Holder | None:
+    if not isinstance(given, Mapping):
+        return _holder(name, given, problems)
+    reading = read_options(given, name)
+    found = reading.check()
+    problems.extend(found)
+    if any(p.severity == "error" for p in found):
+        return None
+    return Config(**reading.options)
+
+
+class _Settings:
+    """The scopes in force, read again after a ``CORECORS_*`` setting changes."""
+
+    __slots__ = ("scopes",)
+
+    def __init__(self) -> None:
+        self.scopes: Scopes | None = None
+
+    def get(self) -> Scopes:
+        scopes = self.scopes
+        if scopes is None:
+            found, problems = read_settings()
+            if found is None:
+                raise ConfigError(problems)
+            # One assignment: a request that started reads one set of scopes.
+            self.scopes = scopes = found
+        return scopes
+
+    def changed(self, *, setting: str, **kwargs: object) -> None:
+        if setting.startswith(PREFIX):
+            self.scopes = None
+
+
+_settings = _Settings()
+setting_changed.connect(_settings.changed, weak=False, dispatch_uid="corecors.adapters.django")
+
+
+# -- a view's own policy --------------------------------------------------------------
+
+# Whether any view has its own policy: until one has, no request pays for
+# resolving its path in the middleware.
+_views_have_policies = False
+
+
+def cors_policy(config: Config | Policy | None = None, **options: Any) -> Callable[[V], V]:
+    """Give one view its own policy, instead of the settings' scopes.
+
+    .. code-block:: python
+
+        @cors_policy(allow_origins=["https://partner.example"], allow_methods=["GET"])
+        def feed(request): ...
+
+    Decorate a function view, the result of ``View.as_view()``, or a view
+    class. The policy is built (and refused, with :class:`~corecors.ConfigError`)
+    when the decorator runs. The middleware finds it by resolving the
+    request's ``path_info``, also for preflights, which never reach the view.
+    """
+    policy = resolve_config(config, options, "cors_policy")
+
+    def decorate(view: V) -> V:
+        global _views_have_policies
+        setattr(view, _VIEW_ATTR, policy)
+        _views_have_policies = True
+        return view
+
+    return decorate
+
+
+def _view_policy(path: str) -> Holder | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    func = match.func
+    policy = getattr(func, _VIEW_ATTR, None)
+    if policy is None:
+        policy = getattr(getattr(func, "view_class", None), _VIEW_ATTR, None)
+    return policy if isinstance(policy, (Config, Policy)) else None
+
+
+def _policy_for(request: HttpRequest) -> Holder | None:
+    path = request.path_info
+    if _views_have_policies:
+        policy = _view_policy(path)
+        if policy is not None:
+            return policy
+    return _settings.get().policy_for(path)
+
+
+# -- the middleware -------------------------------------------------------------------
+
+
+def _preflight_answer(decision: Decision) -> HttpResponse:
+    response = HttpResponse(status=decision.status or 204)
+    del response.headers["Content-Type"]
+    for name, value in decision.headers:
+        response.headers[name] = value
+    return response
+
+
+def _apply(response: HttpResponseBase, decision: Decision) -> None:
+    """Put *decision*'s headers on *response*, in :meth:`~corecors.Decision.apply`'s
+    order; the content is never touched."""
+    headers = response.headers
+    applied = decision.apply(list(headers.items()))
+    # apply() keeps every other header as it is, in place, and puts Vary and
+    # the Access-Control-* headers after them.
+    for name in [n for n in headers if _is_ours(n.lower())]:
+        del headers[name]
+    for name, value in applied:
+        if name not in headers:
+            headers[name] = value
+
+
+def _is_ours(lname: str) -> bool:
+    return lname == "vary" or lname.startswith("access-control-")
+
+
+class CorsMiddleware:
+    """The corecors middleware: put it first in ``settings.MIDDLEWARE``.
+
+    It takes its policies from the settings (see the module's documentation).
+    Building it reads them, so a refused setting raises
+    :class:`~corecors.ConfigError` when Django loads its middleware.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+        _settings.get()
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        policy = _policy_for(request)
+        if policy is None:
+            return self.get_response(request)
+        decision = decide(Request.from_cgi(request.META), policy)
+        request.META[META_KEY] = decision
+        if decision.respond:
+            return _preflight_answer(decision)
+        response = self.get_response(request)
+        if not decision.untouched:
+            _apply(response, decision)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        policy = _policy_for(request)
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        if policy is None:
+            return await get_response(request)
+        decision = decide(Request.from_cgi(request.META), policy)
+        request.META[META_KEY] = decision
+        if decision.respond:
+            return _preflight_answer(decision)
+        response = await get_response(request)
+        if not decision.untouched:
+            _apply(response, decision)
+        return response
+
+
+# -- system checks ------------------------------------------------------------------
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every problem in corecors's settings, as Django system check messages.
+
+    ``CC006`` becomes ``corecors.E006``, ``CC116`` ``corecors.W116``; the
+    message is the problem, the hint its fix, ``obj`` the setting's name.
+    """
+    _, problems = read_settings()
+    return [_message(p) for p in problems]
+
+
+def _message(p: Problem) -> checks.CheckMessage:
+    at = f"entry {p.index}: " if p.index is not None else ""
+    msg = f"{at}{p.value!r} {p.problem}"
+    if p.severity == "error":
+        return checks.Error(msg, hint=p.fix, obj=p.option, id=f"corecors.E{p.code[2:]}")
+    return checks.Warning(msg, hint=p.fix, obj=p.option, id=f"corecors.W{p.code[2:]}")
+
+
+checks.register(check_settings, "corecors")
+
+
+class CorecorsAppConfig(AppConfig):
+    """Put ``"corecors.adapters.django.CorecorsAppConfig"`` in ``INSTALLED_APPS``
+    so that ``manage.py check`` reports corecors's settings problems."""
+
+    name = "corecors.adapters.django"
+    label = "corecors"
+    verbose_name = "corecors"
+    default = True
