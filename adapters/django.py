@@ -72,8 +72,7 @@ from corecors import (
     Decision,
     Policy,
     Problem,
-    Request,
-    decide,
+    decide_cgi,
     read_mapping,
     read_options,
     resolve_config,
@@ -382,6 +381,11 @@ def _apply(response: HttpResponseBase, decision: Decision) -> None:
     """Put *decision*'s headers on *response*, in :meth:`~corecors.Decision.apply`'s
     order; the content is never touched."""
     headers = response.headers
+    if not any(_is_ours(n.lower()) for n in headers):
+        # Nothing to merge or replace (the usual response): add the tail.
+        for name, value in decision.apply([]):
+            headers[name] = value
+        return
     applied = decision.apply(list(headers.items()))
     # apply() keeps every other header as it is, in place, and puts Vary and
     # the Access-Control-* headers after them.
@@ -420,7 +424,7 @@ class CorsMiddleware:
         policy = _policy_for(request)
         if policy is None:
             return self.get_response(request)
-        decision = decide(Request.from_cgi(request.META), policy)
+        decision = decide_cgi(request.META, policy)
         request.META[META_KEY] = decision
         if decision.respond:
             return _preflight_answer(decision)
@@ -434,7 +438,7 @@ class CorsMiddleware:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         if policy is None:
             return await get_response(request)
-        decision = decide(Request.from_cgi(request.META), policy)
+        decision = decide_cgi(request.META, policy)
         request.META[META_KEY] = decision
         if decision.respond:
             return _preflight_answer(decision)
