@@ -33,6 +33,7 @@ no two tests share a preflight-cache entry (Chromium keys it by URL).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -975,3 +976,17 @@ def tag() -> str:
 def adapter(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
+
+
+@pytest.fixture(scope="session")
+def asgi_serving() -> Callable[[Any], Any]:
+    """``serving(app)`` of tests/adapters/test_asgi_server.py: uvicorn on
+    127.0.0.1, a free port; a context manager that yields the port."""
+    path = Path(__file__).resolve().parents[1] / "adapters" / "test_asgi_server.py"
+    spec = importlib.util.spec_from_file_location("corecors_tests_asgi_server", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    serve: Callable[[Any], Any] = module.serving
+    return serve

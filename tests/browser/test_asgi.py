@@ -15,11 +15,9 @@ answered, keyed by the ``t`` query parameter.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -188,27 +186,15 @@ def mounts(routes: dict[str, ASGIApp]) -> ASGIApp:
     return app
 
 
-def serving() -> Callable[[ASGIApp], Any]:
-    """``serving(app)`` of tests/adapters/test_asgi_server.py: uvicorn on 127.0.0.1."""
-    path = Path(__file__).resolve().parents[1] / "adapters" / "test_asgi_server.py"
-    spec = importlib.util.spec_from_file_location("corecors_tests_asgi_server", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    serve: Callable[[ASGIApp], Any] = module.serving
-    return serve
-
-
 @pytest.fixture(scope="module")
-def api(lab: Lab) -> Iterator[Api]:
+def api(lab: Lab, asgi_serving: Callable[[ASGIApp], Any]) -> Iterator[Api]:
     apps: dict[str, ASGIApp] = {
         name: CORSMiddleware(starlette_app(lab.recorder), Config(**options))
         for name, options in lab.configs.items()
     }
     apps["bare"] = starlette_app(lab.recorder)  # no corecors: the negative control
     seen: dict[str, list[Seen]] = {}
-    with serving()(recorded(mounts(apps), seen)) as port:
+    with asgi_serving(recorded(mounts(apps), seen)) as port:
         yield Api(f"http://api.corecors.localhost:{port}", seen)
 
 

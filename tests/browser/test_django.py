@@ -4,20 +4,18 @@ Django is configured in this process (``settings.configure``) with
 ``corecors.adapters.django.CorsMiddleware`` first and Django's CSRF
 middleware after it, the policy given as ``CORECORS_CONFIG`` (the lab's
 ``creds`` configuration), and served by the uvicorn of
-tests/adapters/test_asgi_server.py on 127.0.0.1 through Django's own ASGI
-handler. The scenarios: a preflighted PUT answered before any view, a
+tests/adapters/test_asgi_server.py (conftest's ``asgi_serving``) on
+127.0.0.1 through Django's own ASGI handler. The scenarios: a preflighted PUT answered before any view, a
 credentialed cookie round trip, a 500 from Django's handler readable by the
 page, and a CSRF-protected POST whose 403 the page can read.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import types
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -74,7 +72,7 @@ def _urlconf() -> types.ModuleType:
 
 
 @pytest.fixture(scope="module")
-def api(lab: Lab) -> Iterator[str]:
+def api(lab: Lab, asgi_serving: Callable[[Any], Any]) -> Iterator[str]:
     import django
     from django.conf import settings
     from django.core.asgi import get_asgi_application
@@ -94,20 +92,8 @@ def api(lab: Lab) -> Iterator[str]:
         CORECORS_CONFIG=Config(**{**lab.configs["creds"], "allow_methods": ["GET", "PUT", "POST"]}),
     )
     django.setup()
-    with _serving()(_with_lifespan(get_asgi_application())) as port:
+    with asgi_serving(_with_lifespan(get_asgi_application())) as port:
         yield f"http://api.corecors.localhost:{port}"
-
-
-def _serving() -> Callable[[Any], Any]:
-    """``serving(app)`` of tests/adapters/test_asgi_server.py: uvicorn on 127.0.0.1."""
-    path = Path(__file__).resolve().parents[1] / "adapters" / "test_asgi_server.py"
-    spec = importlib.util.spec_from_file_location("corecors_tests_asgi_server_dj", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    serve: Callable[[Any], Any] = module.serving
-    return serve
 
 
 def _with_lifespan(app: Any) -> Any:
