@@ -3,11 +3,12 @@
 Django is configured in this process (``settings.configure``) with
 ``corecors.adapters.django.CorsMiddleware`` first and Django's CSRF
 middleware after it, the policy given as ``CORECORS_CONFIG`` (the lab's
-``creds`` configuration), and served by the uvicorn of
-tests/adapters/test_asgi_server.py (conftest's ``asgi_serving``) on
-127.0.0.1 through Django's own ASGI handler. The scenarios: a preflighted PUT answered before any view, a
-credentialed cookie round trip, a 500 from Django's handler readable by the
-page, and a CSRF-protected POST whose 403 the page can read.
+``creds`` configuration), and served on 127.0.0.1 through Django's own ASGI
+handler by conftest's ``asgi_serving`` (the uvicorn of
+tests/adapters/test_asgi_server.py). The scenarios: a preflighted PUT
+answered before any view, a credentialed cookie round trip, a 500 from
+Django's handler readable by the page, and a CSRF-protected POST whose 403
+the page can read.
 """
 
 from __future__ import annotations
