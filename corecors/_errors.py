@@ -23,6 +23,21 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC007": ("error", "a method or header name that is not a valid HTTP token"),
     "CC008": ("error", "options that are refused together"),
     "CC009": ("error", "a wildcard that covers names anybody can register under a public suffix"),
+    "CC101": ("warning", "'*' lets every website read the responses"),
+    "CC102": ("warning", "an entry listed twice"),
+    "CC103": ("warning", "an origin already covered by another entry"),
+    "CC104": ("warning", "max_age above what browsers honour"),
+    "CC105": ("warning", "exposing a header every script can read anyway"),
+    "CC106": ("warning", "allowing a request header scripts cannot set"),
+    "CC107": ("warning", "allowing a method browsers refuse to send"),
+    "CC108": ("warning", "a method that is not in upper case"),
+    "CC109": ("warning", "no origin is allowed"),
+    "CC110": ("warning", "CORS is disabled"),
+    "CC111": ("warning", "names listed beside '*' that '*' already covers"),
+    "CC112": ("warning", "a regex that matches every origin"),
+    "CC113": ("warning", "exposing a header browsers never expose"),
+    "CC114": ("warning", "a dangerously_* option is on"),
+    "CC115": ("warning", "a Gravitee glob that Gravitee itself reads as a broken regex"),
     "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
     "CC117": ("warning", "no prefixed key is set, but keys that look like options are"),
 }
@@ -69,6 +84,8 @@ class Problem:
         return self.option if self.index is None else f"{self.option}[{self.index}]"
 
     def __str__(self) -> str:
+        if self.value is None:  # a problem with the option as a whole, such as a missing key
+            return f"{self.where} {self.problem}. Fix: {self.fix}"
         return f"{self.where}: {self.value!r} {self.problem}. Fix: {self.fix}"
 
 

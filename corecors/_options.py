@@ -313,7 +313,8 @@ def validate(given: Mapping[str, object]) -> tuple[Options, tuple[Problem, ...]]
     expose = _tokens(report, "expose_headers", values["expose_headers"], "header name")
     entries["expose_headers"] = tuple(expose)
 
-    if credentials and any_origin:
+    star = next((e.index for e in origin_entries if e.value == "*"), None)
+    if credentials and star is not None:
         report.add(
             "CC008",
             "allow_origins",
@@ -322,14 +323,17 @@ def validate(given: Mapping[str, object]) -> tuple[Options, tuple[Problem, ...]]
             "'Access-Control-Allow-Origin: *' on credentialed requests, and "
             "reflecting every origin instead would let any site act as your users",
             "list the origins that may send credentials",
+            star,
         )
-    if credentials and any(e.value == "*" for e in expose):
+    exposed_star = next((e.index for e in expose if e.value == "*"), None)
+    if credentials and exposed_star is not None:
         report.add(
             "CC008",
             "expose_headers",
             "*",
             "means the literal header name '*' on credentialed requests",
             "list the header names to expose, or turn allow_credentials off",
+            exposed_star,
         )
     if pna and any_origin:
         report.add(

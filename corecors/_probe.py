@@ -34,6 +34,12 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from ._errors import ConfigError
+from ._fetch import (
+    CHROMIUM_MAX_AGE,
+    FIREFOX_MAX_AGE,
+    SAFELISTED_CONTENT_TYPES,
+    SAFELISTED_METHODS,
+)
 from ._psl import public_suffix
 from ._syntax import TOKEN, parse_origin
 
@@ -46,18 +52,9 @@ EXIT_CANNOT_PROBE = 2
 DEFAULT_MAX_REQUESTS = 50
 DEFAULT_TIMEOUT = 10.0
 
-# Browsers cap how long they keep a preflight answer, whatever the server
-# says (Chromium: kMaxPreflightCacheAge, 2 hours; Firefox: 24 hours).
-CHROMIUM_MAX_AGE = 7200
-FIREFOX_MAX_AGE = 86400
-
-# Fetch, "CORS-safelisted method".
-SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
-# Fetch, "CORS-safelisted request-header", for the names a probe is given.
+# Fetch, "CORS-safelisted request-header", for the names a probe is given
+# without a value.
 _SAFELISTED_NAMES = frozenset({"accept", "accept-language", "content-language"})
-_SAFELISTED_CONTENT_TYPES = frozenset(
-    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
-)
 
 #: The unrelated origin: a server that allows it allows every origin.
 UNRELATED_ORIGIN = "https://corecors-probe.invalid"
@@ -182,7 +179,7 @@ class PageHeader:
             return True
         if name == "content-type" and self.value is not None:
             essence = self.value.split(";", 1)[0].strip().lower()
-            return essence in _SAFELISTED_CONTENT_TYPES
+            return essence in SAFELISTED_CONTENT_TYPES
         return False
 
 

@@ -60,6 +60,9 @@ class Reading:
     names: Mapping[str, str] = field(default_factory=dict)
     #: (option, index) -> (name, index) where a reader split one list in two
     places: Mapping[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
+    #: the reader's own advice (warnings only ``check()`` reports), named as written;
+    #: it replaces the generic advice with the same code at the same place
+    advice: tuple[Problem, ...] = ()
 
     def validated(self) -> tuple[Options, tuple[Problem, ...]]:
         """The validated options and every error and reading problem (no advice)."""
@@ -68,9 +71,15 @@ class Reading:
 
     def check(self) -> tuple[Problem, ...]:
         """Every problem, errors and warnings, named as the user wrote them."""
-        options, problems = self.validated()
-        from_advice = tuple(self._rename(p) for p in advise(options))
-        return problems + from_advice
+        options, raw = validate(self.options)
+        problems = self.problems + tuple(self._rename(p) for p in raw)
+        own = {(p.code, p.where) for p in self.advice}
+        from_advice = tuple(
+            p
+            for p in (self._rename(p) for p in advise(options, raw))
+            if (p.code, p.where) not in own
+        )
+        return problems + from_advice + self.advice
 
     def _rename(self, p: Problem) -> Problem:
         name, index = p.option, p.index
@@ -102,7 +111,9 @@ def read_mapping(mapping: Mapping[Any, Any], prefix: str = "CORECORS_") -> Readi
     """
     options: dict[str, Any] = {}
     problems: list[Problem] = []
-    names: dict[str, str] = {}
+    # Advice may name an option that is not set (no origin at all, CC109).
+    names: dict[str, str] = {name: prefix + name.upper() for name in OPTIONS}
+    given = False
     for key, value in mapping.items():
         if not isinstance(key, str) or not key.startswith(prefix):
             continue
@@ -123,6 +134,7 @@ def read_mapping(mapping: Mapping[Any, Any], prefix: str = "CORECORS_") -> Readi
             )
             continue
         names[name] = key
+        given = True
         if isinstance(value, str):
             parsed, problem = _from_text(name, value)
             if problem is not None:
@@ -130,7 +142,7 @@ def read_mapping(mapping: Mapping[Any, Any], prefix: str = "CORECORS_") -> Readi
                 continue
             value = parsed
         options[name] = value
-    if not names and not problems:
+    if not given and not problems:
         problems.extend(_no_keys_found(mapping, prefix))
     return Reading(options, tuple(problems), names)
 
@@ -212,7 +224,7 @@ def read_options(table: Mapping[str, Any], where: str = "") -> Reading:
             )
             continue
         options[key] = value
-    names = {k: f"{where}.{k}" for k in options} if where else {}
+    names = {k: f"{where}.{k}" for k in OPTIONS} if where else {}
     return Reading(options, tuple(problems), names)
 
 
@@ -336,11 +348,36 @@ def read_gravitee(definition: Mapping[str, Any]) -> Reading:
     except ConfigError as exc:
         return Reading({"enabled": False}, exc.problems)
     if cors is None:
-        return Reading({"enabled": False})
+        return read_no_cors(where)
+    return read_cors(cors, where)
+
+
+def read_no_cors(where: str) -> Reading:
+    """An API definition with no cors object, at *where*: Gravitee applies no CORS."""
+    return Reading(
+        {"enabled": False},
+        names={"enabled": where},
+        advice=(
+            Problem(
+                "CC110",
+                "warning",
+                where,
+                None,
+                "is missing: Gravitee adds no CORS headers to this API, and corecors "
+                "imports it as enabled=False",
+                "add a cors object with enabled: true if browsers must call it",
+            ),
+        ),
+    )
+
+
+def read_cors(cors: Mapping[str, Any], where: str) -> Reading:
+    """Read one Gravitee cors object found at the key path *where*."""
     problems: list[Problem] = []
+    advice: list[Problem] = []
 
     def path(key: str) -> str:
-        return f"{where}.{key}"
+        return f"{where}.{key}" if where else key
 
     names = {option: path(key) for key, option in KEYS.items()}
     names["allow_origin_regexes"] = path("allowOrigin")
@@ -351,6 +388,8 @@ def read_gravitee(definition: Mapping[str, Any]) -> Reading:
     regexes: list[object] = []
     for i, entry in enumerate(_list(problems, path("allowOrigin"), cors.get("allowOrigin"))):
         kind, value = classify_origin(entry)
+        if kind == "pattern":
+            advice.extend(_glob_advice(str(entry), path("allowOrigin"), i))
         target = regexes if kind == "regex" else origins
         option = "allow_origin_regexes" if kind == "regex" else "allow_origins"
         places[option, len(target)] = (path("allowOrigin"), i)
@@ -365,7 +404,43 @@ def read_gravitee(definition: Mapping[str, Any]) -> Reading:
     for key in ("allowCredentials", "runPolicies", "allowPrivateNetwork", "maxAge"):
         if key in cors and cors[key] is not None:
             options[KEYS[key]] = cors[key]
-    return Reading(options, tuple(problems), names, places)
+    return Reading(options, tuple(problems), names, places, tuple(advice))
+
+
+def _glob_advice(raw: str, option: str, index: int) -> list[Problem]:
+    """CC115 when Gravitee itself would read the glob *raw* as a broken regex."""
+    try:
+        pattern = parse_origin(option, raw, pattern=True)
+        as_regex = re.compile(raw)
+    except (ConfigError, re.error):
+        return []  # validation reports the pattern; a regex Gravitee cannot compile matches nothing
+    intended = pattern._replace(
+        host=("api." if pattern.any_subdomain else "") + pattern.host,
+        port="8080" if pattern.port == "*" else pattern.port,
+        any_subdomain=False,
+    ).serialise()
+    # The glob's regex never matches *intended*: "/*." cannot read "api.".
+    leaks = (raw.replace("*.", "x", 1), raw.replace("*.", "", 1) + ":::")
+    leak = next((p for p in leaks if p != raw and as_regex.fullmatch(p)), None)
+    sub = r"([a-z0-9-]+\.)+" if pattern.any_subdomain else ""
+    port = (
+        r"(:[0-9]+)?" if pattern.port == "*" else re.escape(f":{pattern.port}" * bool(pattern.port))
+    )
+    hint = f"{pattern.scheme}://{sub}{re.escape(pattern.host)}{port}"
+    return [
+        Problem(
+            "CC115",
+            "warning",
+            option,
+            raw,
+            f"is read by Gravitee as a regex that does not match '{intended}'"
+            + (f" but does match '{leak}'" if leak else "")
+            + f"; corecors reads it as the origin pattern {pattern.serialise()}, which is "
+            "what it plainly means",
+            f"if Gravitee still serves this API, write the regex out, such as '{hint}'",
+            index,
+        )
+    ]
 
 
 def _list(problems: list[Problem], path: str, value: object) -> list[Any]:

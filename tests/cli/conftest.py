@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from corecors._cli import main
+from corecors.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

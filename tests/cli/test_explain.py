@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from corecors._cli import (
+from corecors.cli.browser import (
     BrowserRequest,
     HeaderArg,
     browser_cors_check,

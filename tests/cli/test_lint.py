@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from corecors import PROBLEM_CODES as CODES
 from corecors import Config, ConfigError
-from corecors._cli import (
-    CODES,
-    Linter,
-    classify,
-    collect_options,
-    read_document,
-)
 from corecors._regexes import lone_dot
+from corecors.cli.files import load_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Run = Callable[..., Any]  # the `run` fixture (conftest.py)
@@ -131,6 +125,10 @@ CASES = [
                  "dangerously_allow_http_origins_with_credentials", id="CC114 dangerously on"),
     pytest.param({"enabled": True, "allowOrigin": ["https://*.example.com"]}, "CC115",
                  "allowOrigin[0]", id="CC115 Gravitee glob"),
+    pytest.param({"allow_origins": ["https://*.r2.dev"], "allow_credentials": True}, "CC009",
+                 "allow_origins[0]", id="CC009 public suffix wildcard with credentials"),
+    pytest.param({"allow_origins": ["https://*.github.io"]}, "CC116", "allow_origins[0]",
+                 id="CC116 public suffix wildcard without credentials"),
     pytest.param({"allow_origin_regexes": ["https://(app|www).example\\.com"]}, "CC006",
                  "allow_origin_regexes[0]", id="CC006 unescaped dot outside the domain name"),
 ]
@@ -145,7 +143,9 @@ def test_each_code(run: Run, write: Write, content: dict[str, Any], code: str,
 
 
 def test_every_code_has_a_case() -> None:
-    tested = {case.values[1] for case in CASES} | {"CC001", "CC002"}
+    # CC117 is about flat CORECORS_* keys (Config.from_mapping), which lint
+    # does not read: tests/core covers it.
+    tested = {case.values[1] for case in CASES} | {"CC001", "CC002", "CC117"}
     assert tested == set(CODES)
 
 
@@ -210,23 +210,45 @@ def test_lint_errors_exactly_when_config_refuses(run: Run, write: Write,
     assert any(f["severity"] == "error" for f in items) is refused
 
 
-@pytest.mark.parametrize("example", ["gravitee-v2.json", "gravitee-v4.json"])
-def test_gravitee_conversion_matches_config_from_gravitee(example: str) -> None:
-    # lint reads Gravitee files itself (to keep key paths): it must read them
-    # as Config.from_gravitee does.
-    path = str(EXAMPLES / example)
-    syntax, document = read_document(path)
-    (source,) = classify(path, syntax, document)
-    options = collect_options(source, lambda *a: pytest.fail(str(a))).values()
-    clean = Linter(source).validate(collect_options(source, lambda *a: None)).values()
-    if options == clean:
-        assert Config(**options) == Config.from_gravitee(document)
-    else:
-        with pytest.raises(ConfigError):
-            Config.from_gravitee(document)
-        holey = json.loads(json.dumps(document))
-        del holey["proxy"]["cors"]["allowOrigin"][2]
-        assert Config(**clean) == Config.from_gravitee(holey)
+AGREEMENT = [
+    *[pytest.param(case.values[0], id=case.id) for case in CASES],
+    *[pytest.param(c, id=f"config {i}") for i, c in enumerate(CONFIGS)],
+    pytest.param({"enabled": "false", "allowOrigin": ["https://a.example"]},
+                 id="Gravitee enabled as the string 'false'"),
+    pytest.param({"proxy": {"cors": {"enabled": True, "allowOrigin": ["*"],
+                                      "allowCredentials": True, "maxAge": "x"}}},
+                 id="Gravitee v2, two errors"),
+]
+
+
+@pytest.mark.parametrize("content", AGREEMENT)
+def test_lint_and_config_agree(run: Run, write: Write, content: dict[str, Any]) -> None:
+    # One source of truth: what Config refuses, lint reports as an error with
+    # the same code at the same place, and nothing else is an error.
+    path = write("c.json", content)
+    _, items = findings(run, path)
+    linted = sorted((f["code"], f["path"]) for f in items if f["severity"] == "error")
+    try:
+        load_config(path)
+        refused: list[tuple[str, str]] = []
+    except ConfigError as exc:
+        refused = sorted((p.code, p.where) for p in exc.problems if p.severity == "error")
+    if "proxy" not in content and "allow_origins" not in content and any(
+        k[0].islower() and not k.islower() for k in content
+    ):
+        # A bare Gravitee cors object: Config.from_gravitee names it "cors".
+        refused = [(code, where.removeprefix("cors.")) for code, where in refused]
+    assert linted == refused
+
+
+def test_gravitee_enabled_string_is_refused_by_lint_and_explain(run: Run, write: Write) -> None:
+    path = write("g.json", {"enabled": "false", "allowOrigin": ["https://a.example"]})
+    status, items = findings(run, path)
+    assert status == 1
+    assert ("CC004", "enabled") in codes_at(items)
+    explained = run("explain", path, "--origin", "https://a.example")
+    assert explained.code == 2
+    assert "is not a bool" in explained.err
 
 
 def test_gravitee_listeners_with_different_cors_are_each_linted(run: Run, write: Write) -> None:
@@ -322,6 +344,8 @@ def test_lint_reads_django_cors_headers_settings(run: Run, write: Write) -> None
     assert codes_at(found) == {
         ("CC005", "CORS_ALLOWED_ORIGINS[0]"),
         ("CC006", "CORS_ORIGIN_REGEX_WHITELIST[0]"),
+        # django-cors-headers' default max-age, 86400, is above Chromium's cap
+        ("CC104", "CORS_PREFLIGHT_MAX_AGE"),
     }
     assert r"^https://\\w+\\.example\\.com$" in found[1]["fix"] + found[0]["fix"]
 

@@ -11,21 +11,30 @@ from django.test import override_settings
 from corecors import Config
 from corecors.adapters.django import check_settings
 
+# The test site's public scope allows "*" on purpose; the core's advice says so.
+PUBLIC_SCOPE = ("corecors.W101", "CORECORS_POLICIES[0].allow_origins")
+
 
 def by_id() -> dict[str, checks.CheckMessage]:
     return {m.id: m for m in check_settings()}
 
 
-def test_the_test_settings_have_no_problem() -> None:
-    assert check_settings() == []
+def errors() -> list[checks.CheckMessage]:
+    return [m for m in check_settings() if isinstance(m, checks.Error)]
+
+
+def test_the_test_settings_have_only_the_public_scopes_advice() -> None:
+    (message,) = check_settings()
+    assert (message.id, message.obj) == PUBLIC_SCOPE
+    assert isinstance(message, checks.Warning)
+    assert "every website" in message.msg
 
 
 def test_an_error_becomes_a_check_error_with_the_fix_as_hint() -> None:
     with override_settings(CORECORS_ALLOW_ORIGINS=["https://app.example.com/"]):
-        messages = check_settings()
+        messages = errors()
     assert len(messages) == 1
     (message,) = messages
-    assert isinstance(message, checks.Error)
     assert message.id == "corecors.E005"
     assert message.obj == "CORECORS_ALLOW_ORIGINS"
     assert "https://app.example.com/" in message.msg
@@ -39,7 +48,7 @@ def test_every_problem_is_listed_at_once() -> None:
         CORECORS_ALLOW_ORIGIN_REGEXES=[r"https://.*"],
         CORECORS_ALOW_METHODS=["GET"],
     ):
-        ids = sorted(m.id for m in check_settings())
+        ids = sorted(m.id for m in errors())
     assert ids == ["corecors.E003", "corecors.E004", "corecors.E006", "corecors.E009"]
 
 
@@ -64,6 +73,8 @@ def test_scope_settings_are_checked() -> None:
     ):
         found = {(m.id, m.obj) for m in check_settings()}
     assert found == {
+        # the policy with a misspelt option allows no origin: the advice says so
+        ("corecors.W109", "CORECORS_POLICIES[1].allow_origins"),
         ("corecors.E004", "CORECORS_URLS_REGEX"),
         ("corecors.E005", "CORECORS_POLICIES[0].allow_origins"),
         ("corecors.E003", "CORECORS_POLICIES[1].allow_orgins"),
@@ -83,7 +94,7 @@ def without_options() -> None:
 def test_config_setting_together_with_options_is_refused() -> None:
     with override_settings(CORECORS_CONFIG=Config()):
         found = {(m.id, m.obj) for m in check_settings()}
-    assert found == {("corecors.E008", "CORECORS_CONFIG")}
+    assert found == {("corecors.E008", "CORECORS_CONFIG"), PUBLIC_SCOPE}
 
 
 def test_config_setting_of_the_wrong_type() -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from corecors._cli import main
+from corecors.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
