@@ -266,6 +266,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "actual": None,
                     "allowed": False,
                     "verdict": verdict,
+                    "fix": "use another method: no browser ever sends this one",
                 },
                 out,
                 indent=2,
@@ -277,6 +278,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     why, preflight, actual = explain(config, request)
     allowed = actual is not None and actual.problem is None
+    fix: str | None = None
     if allowed:
         assert actual is not None
         verdict = (
@@ -286,16 +288,19 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     elif actual is None:
         assert preflight is not None
+        fix = fix_for(config, request, preflight)
         verdict = (
             f"refused: {_why_refused(preflight)}the browser blocks the request because "
             f"the preflight failed: {preflight.problem}. The {request.method} request "
-            "is never sent, and fetch() rejects with a TypeError"
+            f"is never sent, and fetch() rejects with a TypeError; fix: {fix}"
         )
     else:
+        fix = fix_for(config, request, actual)
         verdict = (
             f"refused: {_why_refused(actual)}the browser blocks the response: "
             f"{actual.problem}. The request did reach your application and ran; only "
-            "the script is kept from the response (fetch() rejects with a TypeError)"
+            "the script is kept from the response (fetch() rejects with a TypeError); "
+            f"fix: {fix}"
         )
     if args.format == "json":
         json.dump(
@@ -308,6 +313,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "actual": ({"sent": True} | actual.as_json()) if actual else {"sent": False},
                 "allowed": allowed,
                 "verdict": verdict,
+                "fix": fix,
             },
             out,
             indent=2,
@@ -327,6 +333,32 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             verdict,
         )
     return EXIT_OK if allowed else EXIT_REFUSED
+
+
+def fix_for(config: Config, request: BrowserRequest, step: Step) -> str:
+    """What to change so that *step* passes: for corecors's refusal, its first
+    reason; for an answer the browser refuses, what the answer lacks."""
+    reasons = [r for r in step.decision.reasons if r not in ("no_origin", "websocket")]
+    reason = reasons[0] if reasons else None
+    if reason == "disabled":
+        return "set enabled to true"
+    if reason in ("origin_not_allowed", "origin_malformed"):
+        return f"add {show(request.origin)} to allow_origins, if that page may read the responses"
+    if reason == "method_not_allowed":
+        return f"add {show(request.method)} to allow_methods"
+    if reason == "authorization_not_covered":
+        return "add 'Authorization' to allow_headers by name: '*' never covers it"
+    if reason in ("headers_not_allowed", "headers_over_limit"):
+        listed = {h.lower() for h in config.allow_headers}
+        missing = [n for n in request.unsafe_names() if n not in listed]
+        return "add " + ", ".join(show(n) for n in missing) + " to allow_headers"
+    if reason == "private_network_not_allowed":
+        return "set allow_private_network to true"
+    if request.credentials and not config.allow_credentials:
+        return "set allow_credentials to true, so that the exact origin and " + (
+            "Access-Control-Allow-Credentials: true are sent"
+        )
+    return "see the failed check above"
 
 
 def _why_refused(step: Step) -> str:

@@ -330,3 +330,55 @@ def test_over_1024_bytes_of_safelisted_values_make_them_all_unsafe() -> None:
                                                 for _ in range(9)))
     assert over.unsafe_names() == ["accept"]
     assert over.preflight_why() != []
+
+
+FIX_CASES = [
+    pytest.param({"allow_origins": [APP]}, ["--origin", "https://evil.example"],
+                 "add 'https://evil.example' to allow_origins", id="origin"),
+    pytest.param({"allow_origins": [APP], "allow_methods": ["GET"]},
+                 ["--origin", APP, "--method", "DELETE"], "add 'DELETE' to allow_methods",
+                 id="method"),
+    pytest.param({"allow_origins": [APP], "allow_headers": ["X-A"]},
+                 ["--origin", APP, "--header", "X-B", "--header", "X-A"],
+                 "add 'x-b' to allow_headers", id="header"),
+    pytest.param({"allow_origins": [APP], "allow_headers": ["*"]},
+                 ["--origin", APP, "--header", "Authorization"],
+                 "add 'Authorization' to allow_headers by name", id="authorization"),
+    pytest.param({"allow_origins": [APP]}, ["--origin", APP, "--private-network"],
+                 "set allow_private_network to true", id="private network"),
+    pytest.param({"allow_origins": [APP]}, ["--origin", APP, "--credentials"],
+                 "set allow_credentials to true", id="credentials"),
+    pytest.param({"enabled": False, "allow_origins": [APP]}, ["--origin", APP],
+                 "set enabled to true", id="disabled"),
+]
+
+
+@pytest.mark.parametrize(("config", "args", "fix"), FIX_CASES)
+def test_a_refusal_verdict_carries_the_fix(run: Run, write: Write, config: dict[str, Any],
+                                           args: list[str], fix: str) -> None:
+    path = write("c.json", config)
+    as_json = run("explain", path, *args, "--format", "json")
+    assert as_json.code == 1
+    assert as_json.json()["fix"].startswith(fix)
+    assert as_json.json()["verdict"].endswith("fix: " + as_json.json()["fix"])
+    as_text = run("explain", path, *args, "--color", "never")
+    assert "fix: " + fix.split()[0] in " ".join(as_text.out.split())
+
+
+def test_an_allowed_verdict_has_no_fix(run: Run) -> None:
+    result = run("explain", CONFIG, "--origin", APP, "--format", "json")
+    assert result.json()["allowed"] is True
+    assert result.json()["fix"] is None
+
+
+def test_a_file_that_is_neither_toml_nor_json_is_not_a_config_file(run: Run, write: Write) -> None:
+    path = write("settings.yaml", "allow_origins:\n  - https://app.example.com\n")
+    explained = run("explain", path, "--origin", APP)
+    assert explained.code == 2
+    assert "not a corecors config file" in explained.err
+    assert "TOML:" not in explained.err
+    linted = run("lint", "--format", "json", path)
+    assert linted.code == 2
+    (finding,) = linted.json()["findings"]
+    assert finding["code"] == "CC001"
+    assert "not a corecors config file" in finding["message"]
