@@ -55,6 +55,7 @@ class Compiled:
         "enabled",
         "exact",
         "failure_status",
+        "fixed_preflight",
         "headers",
         "matcher",
         "max_age",
@@ -62,7 +63,6 @@ class Compiled:
         "no_origin",
         "oversized",
         "passthrough",
-        "permanent",
         "pna",
         "preflight_cache",
         "preflight_exact",
@@ -167,24 +167,19 @@ class Compiled:
         self.checked_headers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self.refused: dict[tuple[str, ...], Decision] = {}
         self.preflight_cache: dict[tuple[str, str, tuple[str, ...], bool], Decision] = {}
-        # Origin -> Decision for actual requests: listed origins now, any
-        # other once it has been matched (see actual_for). A hit is one
-        # lookup in a plain dict.
+        # Origin -> Decision for actual requests: a listed origin from its
+        # first request, any other once it has been seen twice (see
+        # actual_for). A hit is one lookup in a plain dict.
         self.actual: dict[str, Decision] = {}
         self.probation: dict[str, Decision] = {}
         self.actual_limit = len(exact) + MAX_CACHED
         self.preflight_exact: dict[tuple[str, bool], Decision] = {}
         # With '*' every origin gets the static answer, listed or not: an
         # echoed origin without Vary: Origin would poison shared caches.
-        for origin in () if static else exact:
-            self.actual[origin] = Decision(
-                "actual", True, (), False, None, ((ACAO, origin), *tail), vary
-            )
-            if not (self.echo_method or self.echo_headers):
-                for pna in (False, True) if self.pna else (False,):
-                    self.preflight_exact[origin, pna] = self.preflight_allowed(origin, "", (), pna)
-        # What actual_for() falls back to when the remembered table is full.
-        self.permanent = dict(self.actual)
+        # A listed origin's preflight answer, when it depends on nothing else,
+        # is made at its first preflight (see preflight_allowed_cached), so
+        # that a build costs one Decision per origin.
+        self.fixed_preflight = not (self.echo_method or self.echo_headers)
 
     # -- origins -----------------------------------------------------------
 
@@ -203,14 +198,20 @@ class Compiled:
         # (a segmented cache): an origin seen once waits in self.probation;
         # seen again, it moves to self.actual, where decide() finds it in
         # one lookup. A flood of one-off origins only churns probation. If
-        # self.actual fills up, it starts again from the listed origins, and
-        # the origins in use come back after two requests each. Every entry
+        # self.actual fills up, it starts again empty: listed origins come
+        # back at their next request, others after two requests each. Every entry
         # is a pure function of the immutable config and its key, and each
         # table is replaced by one assignment, so no lock is needed.
         decision = self.probation.get(origin)
+        if decision is None and origin in self.exact and not self.any_origin:
+            # A listed origin's decision is made at its first request (a build
+            # of 100,000 origins makes none) and kept at once.
+            decision = Decision(
+                "actual", True, (), False, None, ((ACAO, origin), *self.allowed_tail), self.vary
+            )
         if decision is not None:
             if len(self.actual) >= self.actual_limit:
-                self.actual = dict(self.permanent)
+                self.actual = {}
             self.actual[origin] = decision
             return decision
         reason = self.origin_reason(origin)
@@ -268,7 +269,10 @@ class Compiled:
         decision = self.preflight_cache.get(key)
         if decision is None:
             decision = self.preflight_allowed(origin, method, names, pna)
-            if len(self.preflight_cache) < MAX_CACHED:
+            if self.fixed_preflight and origin in self.exact:
+                # Bounded by the listed origins; decide() looks here first.
+                self.preflight_exact[origin, pna] = decision
+            elif len(self.preflight_cache) < MAX_CACHED:
                 self.preflight_cache[key] = decision
         return decision
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corecors import Config, ConfigError, Request, decide
 
@@ -154,3 +156,31 @@ def test_request_headers_past_the_cache_bound_are_still_checked(requested: str) 
         LISTED,
     )
     assert refused.reasons == ("headers_not_allowed",)
+
+
+# -- the canonical-origin fast path gives what the full parse gives ---------------------
+
+_ORIGIN_PARTS = st.tuples(
+    st.sampled_from(["http", "https", "HTTPS", "ws", "ftp"]),
+    st.sampled_from(["://", ":/"]),
+    st.lists(
+        st.text(alphabet="abz09-_.AX*", min_size=0, max_size=6), min_size=1, max_size=4
+    ).map(".".join),
+    st.sampled_from(["", ":", ":0", ":80", ":443", ":8080", ":08080", ":65535", ":65536", ":x"]),
+)
+
+
+@given(_ORIGIN_PARTS)
+def test_the_fast_path_parses_as_the_full_parse_does(parts: tuple[str, str, str, str]) -> None:
+    from corecors._syntax import _parse_origin, parse_origin
+
+    entry = "".join(parts)
+    try:
+        full: object = _parse_origin("allow_origins", entry, pattern=False)
+    except ConfigError as exc:
+        full = exc.problems
+    try:
+        fast: object = parse_origin("allow_origins", entry, pattern=False)
+    except ConfigError as exc:
+        fast = exc.problems
+    assert fast == full
