@@ -53,9 +53,7 @@ The decision is in ``request.META["corecors.decision"]``.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -72,9 +70,10 @@ from corecors import (
     Decision,
     Policy,
     Problem,
+    Scopes,
     decide_cgi,
-    read_mapping,
-    read_options,
+    middleware_order,
+    read_scoped,
     resolve_config,
 )
 
@@ -94,11 +93,6 @@ META_KEY = "corecors.decision"
 #: The prefix of corecors's Django settings.
 PREFIX = "CORECORS_"
 
-_CONFIG = "CORECORS_CONFIG"
-_URLS_REGEX = "CORECORS_URLS_REGEX"
-_POLICIES = "CORECORS_POLICIES"
-# Settings that are no Config options: what the middleware does with them.
-_SCOPE_KEYS = frozenset({_CONFIG, _URLS_REGEX, _POLICIES})
 # The attribute cors_policy() leaves on a view (or a view class).
 _VIEW_ATTR = "corecors_policy"
 
@@ -110,181 +104,20 @@ V = TypeVar("V")
 # -- settings (read at start-up and after override_settings) -----------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Scopes:
-    """The policies the settings give, and where each applies."""
-
-    #: the site's policy
-    site: Holder
-    #: the site's policy applies only where this matches the whole path_info
-    urls_regex: re.Pattern[str] | None = None
-    #: ``(regex, policy)``, first whole-path match wins, before the site's
-    policies: tuple[tuple[re.Pattern[str], Holder], ...] = ()
-
-    def policy_for(self, path: str) -> Holder | None:
-        """The policy for *path* (a ``request.path_info``), or None: untouched."""
-        for regex, policy in self.policies:
-            if regex.fullmatch(path):
-                return policy
-        scope = self.urls_regex
-        if scope is None or scope.fullmatch(path):
-            return self.site
-        return None
-
-
 def read_settings(settings: Any = None) -> tuple[Scopes | None, tuple[Problem, ...]]:
     """Read corecors's settings from *settings* (Django's, by default).
 
-    Returns the scopes (``None`` when there is an error) and every problem,
-    errors and warnings, each named by its setting (``CORECORS_MAX_AGE``,
+    The core reads them (:func:`corecors.read_scoped`): this returns the
+    scopes (``None`` when there is an error) and every problem, errors and
+    warnings, each named by its setting (``CORECORS_MAX_AGE``,
     ``CORECORS_POLICIES[1].allow_origins``). Never raises on a bad setting.
     """
     if settings is None:
         settings = django_settings
     found = {key: getattr(settings, key) for key in dir(settings) if key.startswith(PREFIX)}
-    problems: list[Problem] = []
-    site = _read_site(settings, found, problems)
-    urls_regex = _path_regex(_URLS_REGEX, found.get(_URLS_REGEX), problems)
-    policies = _read_policies(found.get(_POLICIES, ()), problems)
-    if site is None or any(p.severity == "error" for p in problems):
-        return None, tuple(problems)
-    return Scopes(site, urls_regex, policies), tuple(problems)
-
-
-def _read_site(settings: Any, found: dict[str, Any], problems: list[Problem]) -> Holder | None:
-    options = {k: v for k, v in found.items() if k not in _SCOPE_KEYS}
-    if _CONFIG in found:
-        given = found[_CONFIG]
-        if options:
-            problems.append(
-                Problem(
-                    "CC008",
-                    "error",
-                    _CONFIG,
-                    given,
-                    "is set together with " + ", ".join(sorted(options)),
-                    f"give the policy one way: put those options in the Config "
-                    f"(Config(...).replace(...)), or remove {_CONFIG}",
-                )
-            )
-            return None
-        return _holder(_CONFIG, given, problems)
-    # Keys that look like another package's settings (django-cors-headers'
-    # CORS_*) are passed along, so that the reading can warn that they are not read.
-    peer = {key: getattr(settings, key) for key in dir(settings) if key.startswith("CORS_")}
-    reading = read_mapping({**peer, **options}, PREFIX)
-    found_problems = reading.check()
-    problems.extend(found_problems)
-    if any(p.severity == "error" for p in found_problems):
-        return None
-    return Config(**reading.options)
-
-
-def _holder(name: str, given: object, problems: list[Problem]) -> Holder | None:
-    """A Config or Policy given as a setting, or None (and a problem)."""
-    if isinstance(given, (Config, Policy)):
-        config = given.config if isinstance(given, Policy) else given
-        problems.extend(_renamed(name, config.warnings))
-        return given
-    problems.append(
-        Problem(
-            "CC004",
-            "error",
-            name,
-            given,
-            f"is a {type(given).__name__}, not a corecors.Config or Policy",
-            "write corecors.Config(...) with the options as keywords",
-        )
-    )
-    return None
-
-
-def _renamed(name: str, found: Sequence[Problem]) -> list[Problem]:
-    return [
-        Problem(p.code, p.severity, f"{name}.{p.option}", p.value, p.problem, p.fix, p.index)
-        for p in found
-    ]
-
-
-def _path_regex(name: str, given: object, problems: list[Problem]) -> re.Pattern[str] | None:
-    if given is None:
-        return None
-    if isinstance(given, re.Pattern) and isinstance(given.pattern, str):
-        return given
-    if not isinstance(given, str):
-        problems.append(
-            Problem(
-                "CC004",
-                "error",
-                name,
-                given,
-                f"is a {type(given).__name__}, not a regex",
-                r"write the regex as a string, such as r'/api/.*'",
-            )
-        )
-        return None
-    try:
-        return re.compile(given)
-    except re.error as exc:
-        problems.append(
-            Problem(
-                "CC004",
-                "error",
-                name,
-                given,
-                f"is not a valid regex ({exc})",
-                "correct it; it is matched against the whole path, such as r'/api/.*'",
-            )
-        )
-        return None
-
-
-def _read_policies(
-    given: object, problems: list[Problem]
-) -> tuple[tuple[re.Pattern[str], Holder], ...]:
-    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
-        problems.append(
-            Problem(
-                "CC004",
-                "error",
-                _POLICIES,
-                given,
-                "is not a list of (regex, policy) pairs",
-                "write [(r'/api/.*', {'allow_origins': ['https://app.example.com']}), ...]",
-            )
-        )
-        return ()
-    policies: list[tuple[re.Pattern[str], Holder]] = []
-    for i, entry in enumerate(given):
-        name = f"{_POLICIES}[{i}]"
-        if isinstance(entry, (str, bytes)) or not isinstance(entry, Sequence) or len(entry) != 2:
-            problems.append(
-                Problem(
-                    "CC004",
-                    "error",
-                    name,
-                    entry,
-                    "is not a (regex, policy) pair",
-                    "write (r'/api/.*', Config(...)) or (r'/api/.*', {option: value, ...})",
-                )
-            )
-            continue
-        regex = _path_regex(name, entry[0], problems)
-        policy = _policy(name, entry[1], problems)
-        if regex is not None and policy is not None:
-            policies.append((regex, policy))
-    return tuple(policies)
-
-
-def _policy(name: str, given: object, problems: list[Problem]) -> Holder | None:
-    if not isinstance(given, Mapping):
-        return _holder(name, given, problems)
-    reading = read_options(given, name)
-    found = reading.check()
-    problems.extend(found)
-    if any(p.severity == "error" for p in found):
-        return None
-    return Config(**reading.options)
+    # django-cors-headers' CORS_* settings, so that the core can warn they are not read.
+    peers = {key: getattr(settings, key) for key in dir(settings) if key.startswith("CORS_")}
+    return read_scoped(found, PREFIX, peers)
 
 
 class _Settings:
@@ -458,7 +291,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     message is the problem, the hint its fix, ``obj`` the setting's name.
     """
     _, problems = read_settings()
-    return [_message(p) for p in problems]
+    order = middleware_order(
+        getattr(django_settings, "MIDDLEWARE", None), f"{__name__}.CorsMiddleware"
+    )
+    return [_message(p) for p in (*problems, *order)]
 
 
 def _message(p: Problem) -> checks.CheckMessage:

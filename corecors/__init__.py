@@ -21,6 +21,7 @@ from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
+from ._scopes import Scopes, middleware_order, read_scoped
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -35,14 +36,17 @@ __all__ = [
     "Problem",
     "Reading",
     "Request",
+    "Scopes",
     "__version__",
     "decide",
     "decide_cgi",
     "merge_vary",
+    "middleware_order",
     "read_django_cors_headers",
     "read_gravitee",
     "read_mapping",
     "read_options",
+    "read_scoped",
     "reconfigured",
     "resolve_config",
 ]

@@ -40,6 +40,7 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC115": ("warning", "a Gravitee glob that Gravitee itself reads as a broken regex"),
     "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
     "CC117": ("warning", "no prefixed key is set, but keys that look like options are"),
+    "CC119": ("warning", "a middleware runs before the CORS middleware"),
 }
 
 

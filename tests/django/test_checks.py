@@ -126,3 +126,16 @@ def test_leftover_django_cors_headers_settings_are_pointed_out() -> None:
         messages = by_id()
     assert messages["corecors.W117"].obj == "CORS_ALLOWED_ORIGINS"
     assert "django-cors-headers" in messages["corecors.W117"].hint
+
+
+def test_a_middleware_before_corecors_is_a_warning() -> None:
+    from django.conf import settings
+
+    moved = [m for m in settings.MIDDLEWARE if "CorsMiddleware" not in m]
+    moved.insert(1, "corecors.adapters.django.CorsMiddleware")
+    with override_settings(MIDDLEWARE=moved):
+        found = by_id()
+    assert "corecors.W119" in found
+    assert found["corecors.W119"].obj == "MIDDLEWARE"
+    assert "CommonMiddleware" in found["corecors.W119"].msg
+    assert "corecors.W119" not in by_id()  # first, as the test site has it
