@@ -21,11 +21,11 @@ import os
 import sys
 
 from .. import __version__
-from .._probe import add_arguments as add_probe_arguments
-from .._probe import run_probe
 from .explain import run_explain
 from .lint import run_lint
 from .output import EXIT_BAD_INPUT, EXIT_REFUSED
+from .probe import add_arguments as add_probe_arguments
+from .probe import run_probe
 
 __all__ = ["build_parser", "main"]
 

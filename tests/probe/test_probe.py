@@ -18,8 +18,8 @@ import probe_apps as apps
 import pytest
 from probe_servers import serve_asgi, serve_gunicorn, serve_nginx, serve_wsgi
 
-from corecors._probe import plan
 from corecors.cli import main
+from corecors.cli.probing import plan
 
 APP = apps.APP
 # The request the pages make: a credentialed PUT with Authorization.

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from probe_servers import free_port, serve_wsgi
 
-from corecors._probe import CODES, plan
 from corecors.cli import main
+from corecors.cli.probing import CODES, plan
 
 APP = "https://app.example.com"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
