@@ -2,7 +2,7 @@
 
 Backtracking blows up where a repetition can read the same text in several
 ways, so the Origins here pump every loop of the regex's position automaton
-(see corecors/_regexes.py) up to the longest host DNS allows (253
+(see corecors/_regex_proofs.py) up to the longest host DNS allows (253
 characters), then fail: overlapping adjacent quantifiers and nested
 repetitions get their worst case, long label runs come from loops over host
 characters. Each Origin is well formed and ends
@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from corecors._origins import MAX_HOST_LENGTH, MAX_ORIGIN_LENGTH
-from corecors._regexes import Automaton, parse
+from corecors._regex_proofs import Automaton
+from corecors._regex_tree import parse
 from corecors._syntax import ORIGIN_VALUE
 
 _HOSTISH = "abcdefghijklmnopqrstuvwxyz0123456789-"

@@ -1,5 +1,5 @@
 """The sound rule for origin regexes, through Config: what is accepted, what
-is refused and why. The rule and its proof are in corecors/_regexes.py."""
+is refused and why. The rule is in corecors/_regexes.py, its proof in corecors/_regex_proofs.py."""
 
 from __future__ import annotations
 
