@@ -33,6 +33,9 @@ a view's :func:`cross_origin` policy, then :meth:`CORS.rule`, then
 :meth:`CORS.blueprint` (the innermost blueprint first), then the app's.
 Scopes follow the rule Flask matched, never the raw path, so the policy is
 always that of the view which handles (or would handle) the request. A
+request that matches no rule (a 404, a 405) gets the policy of the blueprint
+whose URL prefix holds its path, so that its error is readable; outside
+every blueprint prefix, the app's. A
 scoped policy is complete in itself: it inherits nothing from the app's
 (share settings with :meth:`corecors.Config.replace`). Every policy is
 built and validated when it is declared; which rule gets which policy is
@@ -343,6 +346,7 @@ class CORSState:
     __slots__ = (
         "_flask_process_response",
         "_lock",
+        "_prefixes",
         "_response_class",
         "_single",
         "_table",
@@ -366,6 +370,9 @@ class CORSState:
         # The app's policy once the first request has shown that it covers
         # every rule; None before that, or when some rule has its own.
         self._single: Config | None = None
+        # (URL prefix, policy) of the blueprints with a policy, longest
+        # first: for requests that no rule matches (see _unmatched_config).
+        self._prefixes: tuple[tuple[str, Config], ...] = ()
         self._lock = threading.Lock()
 
     # -- the per-request path --------------------------------------------------
@@ -495,8 +502,11 @@ class CORSState:
         """Decide with the policy of the rule Flask matched (or the app's)."""
         rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
         config = self.config
-        if rule is not None and self._table:
-            config = self._table.get(id(rule), config)
+        if self._table:
+            if rule is not None:
+                config = self._table.get(id(rule), config)
+            else:
+                config = self._unmatched_config(environ)
         decision = decide(Request.from_cgi(environ), config)
         environ[ENVIRON_KEY] = decision
         if not decision.allowed:
@@ -525,8 +535,19 @@ class CORSState:
                 return self.config
             rule, _ = adapter.match(method=method, return_rule=True)
         except HTTPException:  # not found, wrong method, redirect, bad host
-            return self.config
+            return self._unmatched_config(environ)
         return table.get(id(rule), self.config)
+
+    def _unmatched_config(self, environ: WSGIEnvironment) -> Config:
+        """The policy for a request no rule matched (a 404, a 405, a redirect
+        for a missing trailing slash): the policy of the blueprint whose URL
+        prefix holds the path, the longest prefix first, so that the error is
+        readable where that blueprint's pages are; else the app's policy."""
+        path = environ.get("PATH_INFO") or "/"
+        for prefix, policy in self._prefixes:
+            if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
+                return policy
+        return self.config
 
     def _propagate(self) -> bool:
         # PROPAGATE_EXCEPTIONS = True and testing ask for the exception itself.
@@ -605,6 +626,7 @@ class CORSState:
                         "write it exactly as registered; the app has: " + ", ".join(shown),
                     )
 
+            self._prefixes = _blueprint_prefixes(app, by_name)
             if default.preflight_passthrough or any(
                 p.preflight_passthrough for p in table.values()
             ):
@@ -638,6 +660,59 @@ class CORSState:
             return response
 
         app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+
+
+def _blueprint_prefixes(app: Flask, by_name: dict[str, Config]) -> tuple[tuple[str, Config], ...]:
+    """The URL prefix of each blueprint registration with a policy, longest first.
+
+    Flask keeps no registration's ``url_prefix``; its rules show it. The
+    prefix is the leading path segments every rule of the registration (its
+    nested blueprints' included) shares, before any variable part, cut after
+    the blueprint's own ``url_prefix`` where those segments hold it. It is
+    never broader than the real prefix. A registration under a subdomain or
+    host, or whose rules share no segment, gets none.
+    """
+    rules: dict[str, list[list[str]]] = {name: [] for name in by_name}
+    unseen: set[str] = set()  # registrations under a subdomain or host
+    for rule in app.url_map.iter_rules():
+        name = rule.endpoint.rpartition(".")[0]
+        while name:
+            if name in rules:
+                if rule.subdomain or rule.host:
+                    unseen.add(name)
+                rules[name].append(_literal(rule.rule.split("/")[1:]))
+            name = name.rpartition(".")[0]
+    prefixes: list[tuple[str, Config]] = []
+    for name, found in rules.items():
+        if not found or name in unseen:
+            continue
+        common = found[0]
+        for parts in found[1:]:
+            n = 0
+            while n < min(len(common), len(parts)) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+        own = [p for p in (app.blueprints[name].url_prefix or "").split("/") if p]
+        if own:
+            for end in range(len(common), len(own) - 1, -1):
+                if common[end - len(own) : end] == own:
+                    common = common[:end]
+                    break
+        if common:
+            prefixes.append(("/" + "/".join(common), by_name[name]))
+    prefixes.sort(key=lambda item: -len(item[0]))
+    return tuple(prefixes)
+
+
+def _literal(parts: list[str]) -> list[str]:
+    """The leading path segments of a rule before any variable part; the
+    last segment of a rule counts only if it is followed by more."""
+    out: list[str] = []
+    for part in parts[:-1]:
+        if "<" in part or not part:
+            break
+        out.append(part)
+    return out
 
 
 def _log_refusal(decision: Decision) -> None:

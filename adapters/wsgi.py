@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -112,11 +112,17 @@ class CORSMiddleware:
             return start_response(status, apply(headers), exc_info)
 
         try:
-            return self.app(environ, cors_start_response)
+            result = self.app(environ, cors_start_response)
         except Exception:
             if started or self.propagate_exceptions:
                 raise
             return self._error(environ, start_response, decision)
+        if started or self.propagate_exceptions:
+            return result
+        # PEP 3333 lets an application call start_response when its iterable
+        # is first iterated (a generator does): an exception raised in that
+        # first step, before the response starts, gets the same readable 500.
+        return _FirstStep(self, result, environ, start_response, decision, lambda: started)
 
     @staticmethod
     def _error(
@@ -127,6 +133,50 @@ class CORSMiddleware:
         if errors is not None:
             errors.write("".join(traceback.format_exception(*exc_info)))
         return answer_error(start_response, decision)
+
+
+class _FirstStep:
+    """An application's response iterable whose first step may start the
+    response. If that step raises first, the 500 with the CORS headers is
+    sent instead; ``close`` reaches the application's iterable (PEP 3333).
+    Nothing is taken from the iterable before the server asks for it."""
+
+    __slots__ = ("_decision", "_environ", "_middleware", "_result", "_start_response", "_started")
+
+    def __init__(
+        self,
+        middleware: CORSMiddleware,
+        result: Iterable[bytes],
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        decision: Decision,
+        started: Callable[[], bool],
+    ) -> None:
+        self._middleware = middleware
+        self._result = result
+        self._environ = environ
+        self._start_response = start_response
+        self._decision = decision
+        self._started = started
+
+    def __iter__(self) -> Iterator[bytes]:
+        iterator = iter(self._result)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            return
+        except Exception:
+            if self._started():
+                raise
+            yield from self._middleware._error(self._environ, self._start_response, self._decision)
+            return
+        yield first
+        yield from iterator
+
+    def close(self) -> None:
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            close()
 
 
 def answer_error(start_response: StartResponse, decision: Decision) -> list[bytes]:

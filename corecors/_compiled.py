@@ -6,6 +6,8 @@ lookup sets, header values, and whole Decisions for the common answers.
 
 from __future__ import annotations
 
+import re
+
 from ._fetch import SAFELISTED_METHODS
 from ._model import Decision, Header
 from ._options import Options
@@ -16,7 +18,26 @@ from ._syntax import TOKEN
 # names without spaces; anything far beyond is refused without being read.
 MAX_METHOD_LENGTH = 64
 MAX_REQUEST_HEADERS_LENGTH = 4096
+# Names read one by one, against an explicit list or to be echoed: at most
+# this many, or as many as the list holds if it holds more (more names than
+# the list holds cannot all be listed).
 MAX_REQUEST_HEADERS_NAMES = 64
+# allow_headers="*" without credentials answers '*' whatever the names, so
+# their number is not limited: the value is scanned once, by two regexes in
+# linear time, up to this length (gunicorn's default field limit is 8190
+# bytes and nginx's default header buffer 8 KB, so a value longer than this
+# rarely reaches an application at all).
+MAX_WILDCARD_REQUEST_HEADERS_LENGTH = 8192
+
+# The wildcard scan. Something that is not a comma list of tokens: a
+# character outside tchar, comma, space and tab, or two tokens with only
+# whitespace between them. Each alternative backtracks at most over one run
+# of whitespace, so the search is linear in the value's length.
+_TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_NOT_A_NAME_LIST = re.compile(rf"[^!#$%&'*+\-.^_`|~0-9A-Za-z \t,]|{_TCHAR}[ \t]+{_TCHAR}")
+# Authorization as one element of the list, in any ASCII case (Fetch
+# lower-cases ASCII bytes only; re.ASCII keeps "K" and the like out).
+_AUTHORIZATION = re.compile(r"(?:^|[ \t,])authorization(?=[ \t,]|\Z)", re.IGNORECASE | re.ASCII)
 
 # Bounds on the memo tables below. A flood of distinct request values
 # cannot grow them, and cannot push out the values seen again and again
@@ -57,6 +78,7 @@ class Compiled:
         "failure_status",
         "fixed_preflight",
         "headers",
+        "headers_limit",
         "matcher",
         "max_age",
         "methods",
@@ -71,6 +93,7 @@ class Compiled:
         "probation",
         "refused",
         "static_actual",
+        "static_headers",
         "status",
         "untouched_ws",
         "vary",
@@ -152,6 +175,9 @@ class Compiled:
         self.any_header = "*" in headers
         self.headers = frozenset(h.lower() for h in headers if h != "*")
         self.echo_headers = self.any_header and credentials
+        # '*' without credentials: the answer is the same for any names.
+        self.static_headers = self.any_header and not credentials
+        self.headers_limit = max(MAX_REQUEST_HEADERS_NAMES, len(self.headers))
         if self.echo_headers:
             self.acah = None
         elif self.any_header:
@@ -297,18 +323,35 @@ class Compiled:
 
     def check_headers(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
         """Parse Access-Control-Request-Headers in bounded time and memory."""
-        # Refuse oversized input by its length and comma count alone, both
-        # bounded, before anything is split or copied.
-        if len(raw) > MAX_REQUEST_HEADERS_LENGTH:
-            return "headers_over_limit", ()
-        if raw.count(",") >= MAX_REQUEST_HEADERS_NAMES:
-            return "headers_over_limit", ()
+        if self.static_headers:
+            # Fetch: '*' covers any number of names but Authorization. Only
+            # the value's length is bounded; it is never split or copied.
+            if len(raw) > MAX_WILDCARD_REQUEST_HEADERS_LENGTH:
+                return "headers_over_limit", ()
+            checked = self._scan_header_names(raw)
+        else:
+            # Refuse oversized input by its length and comma count alone,
+            # both bounded, before anything is split or copied.
+            if len(raw) > MAX_REQUEST_HEADERS_LENGTH:
+                return "headers_over_limit", ()
+            if raw.count(",") >= self.headers_limit:
+                return "headers_over_limit", ()
+            checked = self._check_header_names(raw)
         # Browsers send the same short list again and again: remember it
         # (decide() looks in self.checked_headers before calling this).
-        checked = self._check_header_names(raw)
         if len(raw) <= MAX_CACHED_REQUEST_HEADERS_LENGTH and len(self.checked_headers) < MAX_CACHED:
             self.checked_headers[raw] = checked
         return checked
+
+    def _scan_header_names(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
+        # The names are not needed for the answer ('*'), only two facts about
+        # the value: that it is a comma list of tokens, and whether it names
+        # Authorization, which '*' never covers.
+        if _NOT_A_NAME_LIST.search(raw) is not None:
+            return "headers_malformed", ()
+        if "authorization" not in self.headers and _AUTHORIZATION.search(raw) is not None:
+            return "authorization_not_covered", ()
+        return None, ()
 
     def _check_header_names(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
         names: list[str] = []

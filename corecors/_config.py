@@ -30,6 +30,11 @@ class Config:
     here, never while requests are handled. The defaults are safe: no
     origin is allowed until you list one.
 
+    ``allow_private_network`` answers Private Network Access preflights.
+    Chrome put that on hold in October 2024; its successor, Local Network
+    Access (a permission prompt since Chrome 142), needs no server header.
+    The option stays for the browsers that still send the preflight.
+
     >>> from corecors import Config
     >>> config = Config(
     ...     allow_origins=["https://app.example.com", "https://*.example.org"],

@@ -65,7 +65,10 @@ def decide(request: Request, config: Config | Policy) -> Decision:
         if reason is not None:
             reasons.append(reason)
     # Private Network Access: answer "Access-Control-Request-Private-Network:
-    # true" only when the config opts in and the origin is allowed.
+    # true" only when the config opts in and the origin is allowed. (On hold
+    # in Chrome since October 2024; Local Network Access, its successor, is a
+    # permission prompt that needs no server header. Kept for the browsers
+    # that still send this preflight.)
     pna = request.private_network is True
     if pna and not c.pna:
         reasons.append("private_network_not_allowed")

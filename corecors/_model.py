@@ -59,7 +59,9 @@ request_headers=None, private_network=False, websocket=False)
     request_method: str | None = None
     #: ``Access-Control-Request-Headers``, as received (a comma list)
     request_headers: str | None = None
-    #: ``Access-Control-Request-Private-Network: true`` was sent
+    #: ``Access-Control-Request-Private-Network: true`` was sent (Private
+    #: Network Access, on hold in Chrome since October 2024; its successor,
+    #: Local Network Access, is a permission prompt and sends no such header)
     private_network: bool = False
     #: the request is a real WebSocket handshake (RFC 6455: GET, ``Upgrade:
     #: websocket``, ``Connection: upgrade``, ``Sec-WebSocket-Key`` and

@@ -7,6 +7,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from flask import Blueprint, Flask, Response, abort, request
@@ -515,6 +516,121 @@ def test_blueprint_object_scopes_every_registration() -> None:
         assert acao(client.get(path, headers={"Origin": APP})) is None, path
 
 
+# -- requests no rule matches, under a blueprint's URL prefix ---------------------
+
+
+def blueprint_only_app() -> Flask:
+    """No app-level policy at all; the api blueprint (at /api, given when it
+    is registered) has PARTNER's, its nested v2 (at /api/v2) ADMIN's."""
+    app = Flask(__name__)
+    api = Blueprint("api", __name__)
+    v2 = Blueprint("v2", __name__, url_prefix="/v2")
+
+    @api.route("/items", methods=["GET", "PUT"])
+    def items() -> str:
+        return "items"
+
+    @api.get("/items/<int:item_id>")
+    def item(item_id: int) -> str:
+        abort(404)
+
+    @v2.get("/items/<int:item_id>")
+    def v2_item(item_id: int) -> str:
+        return "v2 item"
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        return "the app's own 404 page", 404
+
+    api.register_blueprint(v2)
+    app.register_blueprint(api, url_prefix="/api")
+    cors = CORS(app)
+    cors.blueprint("api", allow_origins=[PARTNER], allow_methods=["PUT"])
+    cors.blueprint("api.v2", allow_origins=[ADMIN], allow_methods=["PUT"])
+    return app
+
+
+UNROUTED = [
+    pytest.param("GET", "/api/nothing", 404, PARTNER, id="404 under the blueprint's prefix"),
+    pytest.param("GET", "/api/items/7", 404, PARTNER, id="404 from the blueprint's view"),
+    pytest.param("GET", "/api", 404, PARTNER, id="the prefix itself"),
+    pytest.param("DELETE", "/api/items", 405, PARTNER, id="405 under the prefix"),
+    pytest.param("GET", "/api/v2/nothing", 404, ADMIN, id="404 under a nested prefix: innermost"),
+    pytest.param("GET", "/api/items/", 404, PARTNER, id="trailing slash"),
+    pytest.param("GET", "/apix/nothing", 404, None, id="whole segments only"),
+    pytest.param("GET", "/API/nothing", 404, None, id="case-sensitive, as routing is"),
+    pytest.param("GET", "/nothing", 404, None, id="outside every prefix: the app's policy"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "allowed"), UNROUTED)
+def test_unrouted_request_under_a_blueprint_prefix_gets_its_policy(
+    method: str, path: str, status: int, allowed: str | None
+) -> None:
+    client = blueprint_only_app().test_client()
+    for origin in (APP, PARTNER, ADMIN):
+        response = client.open(path, method=method, headers={"Origin": origin})
+        assert response.status_code == status
+        assert acao(response) == (origin if origin == allowed else None), origin
+        assert "Origin" in response.headers.get("Vary", "")
+
+
+def test_unrouted_preflight_under_a_blueprint_prefix_gets_its_policy() -> None:
+    # The preflight for a request that will get a 404 is answered with the
+    # same policy, so the browser goes on to read that 404.
+    client = blueprint_only_app().test_client()
+    response = preflight(client, "/api/nothing", PARTNER, "PUT")
+    assert (response.status_code, acao(response)) == (204, PARTNER)
+    assert preflight(client, "/api/v2/nothing", ADMIN, "PUT").status_code == 204
+    assert preflight(client, "/api/nothing", ADMIN, "PUT").status_code == 403
+    assert preflight(client, "/nothing", PARTNER, "PUT").status_code == 403
+
+
+def test_a_blueprint_registered_twice_has_a_prefix_per_registration() -> None:
+    app = Flask(__name__)
+    bp = Blueprint("shared", __name__)
+
+    @bp.get("/things/list")
+    def things() -> str:
+        return "things"
+
+    @bp.get("/things/<int:n>")
+    def thing(n: int) -> str:
+        return "thing"
+
+    app.register_blueprint(bp, url_prefix="/one")
+    app.register_blueprint(bp, url_prefix="/two", name="shared_two")
+    cors = CORS(app)
+    cors.blueprint("shared", allow_origins=[PARTNER])
+    cors.blueprint("shared_two", allow_origins=[ADMIN])
+    client = app.test_client()
+    # Flask keeps no prefix; the rules show at least /one/things and /two/things.
+    assert acao(client.get("/one/things/nothing", headers={"Origin": PARTNER})) == PARTNER
+    assert acao(client.get("/two/things/nothing", headers={"Origin": ADMIN})) == ADMIN
+    assert acao(client.get("/two/things/nothing", headers={"Origin": PARTNER})) is None
+
+
+def test_a_blueprint_under_a_subdomain_gets_no_prefix() -> None:
+    app = Flask(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.com"
+    bp = Blueprint("sub", __name__, subdomain="api", url_prefix="/v1")
+
+    @bp.get("/items")
+    def items() -> str:
+        return "items"
+
+    app.register_blueprint(bp)
+    cors = CORS(app, allow_origins=[APP])
+    cors.blueprint(bp, allow_origins=[PARTNER])
+    client = app.test_client()
+    found = client.get("/v1/items", base_url="http://api.example.com", headers={"Origin": PARTNER})
+    assert acao(found) == PARTNER
+    missing = client.get("/v1/nothing", base_url="http://example.com", headers={"Origin": PARTNER})
+    assert (missing.status_code, acao(missing)) == (404, None)
+    assert acao(client.get("/v1/nothing", base_url="http://example.com",
+                           headers={"Origin": APP})) == APP
+
+
 TRICKY_PATHS = [
     pytest.param("/API/special", id="upper case"),
     pytest.param("/api/SPECIAL", id="upper case rule part"),
@@ -531,6 +647,15 @@ TRICKY_PATHS = [
 ]
 
 
+def unrouted_policy(path: str) -> str:
+    """Whose policy a request that matches no rule of scoped_app() gets."""
+    decoded = unquote(path.partition("?")[0])
+    for prefix, origin in (("/api/v2", ADMIN), ("/api", PARTNER)):
+        if decoded == prefix or decoded.startswith(prefix + "/"):
+            return origin
+    return APP
+
+
 @pytest.mark.parametrize("path", TRICKY_PATHS)
 def test_path_tricks_cannot_pick_another_views_policy(path: str) -> None:
     """The policy is that of the view which actually answers, whatever the path."""
@@ -538,7 +663,9 @@ def test_path_tricks_cannot_pick_another_views_policy(path: str) -> None:
     by_body = {b"api special": {PARTNER, ADMIN}}
     for origin in ORIGINS:
         response = client.get(path, headers={"Origin": origin})
-        allowed = by_body.get(response.data, {APP})  # anything else: no rule, app default
+        # Anything else matched no rule: the policy of the blueprint whose
+        # URL prefix holds the (decoded) path, else the app's.
+        allowed = by_body.get(response.data) or {unrouted_policy(path)}
         assert acao(response) == (origin if origin in allowed else None), (origin, response.data)
         answer = preflight(client, path, origin, "PUT")
         assert acao(answer) == (origin if origin in allowed else None), ("preflight", origin)

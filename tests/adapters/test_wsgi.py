@@ -186,6 +186,124 @@ def test_propagate_exceptions_reraises_for_a_debugger_outside() -> None:
         c.get("/", headers={"Origin": APP})
 
 
+class Generated:
+    """A generator app's response iterable, recording how far it got."""
+
+    def __init__(self, fail: str | None = None, status: str = "200 OK") -> None:
+        self.fail = fail
+        self.status = status
+        self.steps: list[str] = []
+        self.closed = False
+
+    def app(self, environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
+        # A generator: nothing here runs until the server iterates.
+        self.steps.append("started")
+        if self.fail == "before start_response":
+            raise RuntimeError("boom")
+        start_response(self.status, [("Content-Type", "text/plain")])
+        if self.fail == "after start_response":
+            raise RuntimeError("late")
+        yield b"one"
+        self.steps.append("second")
+        yield b"two"
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        generator = self.app(environ, start_response)
+        outer = self
+
+        class Result:
+            def __iter__(self) -> Iterator[bytes]:
+                return generator
+
+            def close(self) -> None:
+                outer.closed = True
+                generator.close()
+
+        return Result()
+
+
+@pytest.mark.parametrize(
+    ("origin", "acao", "vary"),
+    [
+        pytest.param(APP, APP, "Origin", id="allowed origin"),
+        pytest.param(EVIL, None, "Origin", id="refused origin: no ACAO, still Vary"),
+    ],
+)
+def test_generator_raising_before_start_response_becomes_a_readable_500(
+    origin: str, acao: str | None, vary: str
+) -> None:
+    app = Generated(fail="before start_response")
+    errors: list[str] = []
+
+    class Errors:
+        def write(self, text: str) -> None:
+            errors.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    c = Client(CORSMiddleware(app, CONFIG))
+    r = c.get("/", headers={"Origin": origin}, environ_overrides={"wsgi.errors": Errors()})
+    assert r.status_code == 500
+    assert r.headers.get("Access-Control-Allow-Origin") == acao
+    assert r.headers["Vary"] == vary
+    assert r.get_data() == b"Internal Server Error"
+    assert "RuntimeError: boom" in "".join(errors)
+    r.close()  # as a server does: close() reaches the application's iterable
+    assert app.closed
+
+
+def test_generator_is_not_iterated_before_the_server_asks() -> None:
+    app = Generated()
+    calls: list[tuple[str, list[tuple[str, str]]]] = []
+    body = CORSMiddleware(app, CONFIG)(
+        {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP}, lambda s, h, e=None: calls.append((s, h))
+    )
+    assert app.steps == []
+    assert calls == []
+    iterator = iter(body)
+    assert next(iterator) == b"one"
+    assert app.steps == ["started"]
+    assert calls[0][0] == "200 OK"
+    assert ("Access-Control-Allow-Origin", APP) in calls[0][1]
+    assert list(iterator) == [b"two"]
+    body.close()  # type: ignore[attr-defined]
+    assert app.closed
+
+
+def test_generator_raising_after_start_response_propagates() -> None:
+    # The response has started: its headers are the app's, and the server
+    # decides what to do with the exception (as for a plain app).
+    c = Client(CORSMiddleware(Generated(fail="after start_response"), CONFIG))
+    with pytest.raises(RuntimeError, match="late"):
+        c.get("/", headers={"Origin": APP})
+
+
+def test_generator_error_propagates_with_propagate_exceptions() -> None:
+    c = Client(CORSMiddleware(Generated(fail="before start_response"), CONFIG,
+                              propagate_exceptions=True))
+    with pytest.raises(RuntimeError, match="boom"):
+        c.get("/", headers={"Origin": APP})
+
+
+def test_generator_error_response_gets_the_cors_headers() -> None:
+    r = Client(CORSMiddleware(Generated(status="404 NOT FOUND"), CONFIG)).get(
+        "/", headers={"Origin": APP}
+    )
+    assert r.status_code == 404
+    assert r.headers["Access-Control-Allow-Origin"] == APP
+    assert r.get_data() == b"onetwo"
+
+
+def test_an_empty_iterable_that_never_starts_is_passed_on() -> None:
+    def empty(environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
+        yield from ()
+
+    body = CORSMiddleware(empty, CONFIG)({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP},
+                                         lambda *a: None)
+    assert list(body) == []
+
+
 def test_exc_info_is_passed_on_when_the_app_restarts_its_response() -> None:
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         start_response("200 OK", [("Content-Type", "text/plain")])

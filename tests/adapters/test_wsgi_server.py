@@ -1,10 +1,18 @@
-"""The WSGI middleware behind a real HTTP server on 127.0.0.1."""
+"""The WSGI middleware behind real HTTP servers on 127.0.0.1: werkzeug's in a
+thread, and gunicorn (what production uses) in a subprocess."""
 
 from __future__ import annotations
 
 import http.client
+import importlib.util
+import os
+import re
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +124,77 @@ def test_streamed_events_arrive_one_by_one(port: int) -> None:
     released.set()
     assert response.read() == b"data: second\n\n"
     conn.close()
+
+
+# -- gunicorn -----------------------------------------------------------------------
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def gunicorn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """gunicorn serving wsgi_server_app.py on 127.0.0.1, a free port."""
+    if importlib.util.find_spec("gunicorn") is None:
+        if os.environ.get("CI"):
+            pytest.fail("gunicorn is not installed, and CI is set: this test must run")
+        pytest.skip("needs gunicorn (pip install gunicorn)")
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
+             "--no-control-socket", "--chdir", str(HERE), "wsgi_server_app:application"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        port = None
+        deadline = time.monotonic() + 30
+        while port is None and time.monotonic() < deadline and proc.poll() is None:
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
+            port = int(found.group(1)) if found else None
+            time.sleep(0.1)
+        if port is None:
+            pytest.fail("gunicorn did not start:\n" + log.read_text())
+        while True:  # until the worker answers (bounded by the deadline)
+            try:
+                request(port, "GET", "/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/boom", id="the app call raises"),
+        pytest.param("/generator-boom", id="a generator raises in its first step"),
+    ],
+)
+def test_exception_before_the_response_starts_is_a_readable_500_under_gunicorn(
+    gunicorn_port: int, path: str
+) -> None:
+    r = request(gunicorn_port, "GET", path, Origin="http://app.localhost:8080")
+    assert r.status == 500
+    assert r.getheader("Access-Control-Allow-Origin") == "http://app.localhost:8080"
+    assert r.getheader("Access-Control-Allow-Credentials") == "true"
+    assert r.getheader("Vary") == "Origin"
+
+
+def test_a_generator_app_streams_under_gunicorn(gunicorn_port: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", gunicorn_port, timeout=10)
+    try:
+        conn.request("GET", "/generator", headers={"Origin": "http://app.localhost:8080"})
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"generated")
+        assert response.getheader("Access-Control-Allow-Origin") == "http://app.localhost:8080"
+    finally:
+        conn.close()

@@ -19,6 +19,10 @@ many times under path prefixes, each behind one named configuration
 ``/f/<config>/...``   with :class:`corecors.adapters.flask.CORS` on the app
 ``/f/decorated/...``  with a ``cross_origin`` view policy as well
 ``/w/raw/...``        the middleware around a bare WSGI app that raises
+``/w/raw_generator/...`` the same around a generator app that raises
+                      before it calls ``start_response``
+``/f/blueprint_only/...`` the Flask extension with a policy only on the
+                      blueprint at ``/api``
 ``/bare/...``         no CORS at all (negative control)
 ``/hand/<name>/...``  hand-written CORS headers corecors refuses to send, and
                       a body-buffering layer (negative controls)
@@ -306,6 +310,34 @@ def make_app(recorder: Recorder, *, deny_preflight: bool = False) -> Flask:
 def raising_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """A bare WSGI application that raises: the middleware's own 500 path."""
     raise RuntimeError("raw WSGI application failed (on purpose)")
+
+
+def raising_generator_app(
+    environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterator[bytes]:
+    """A bare WSGI generator app that raises in its first step, before it
+    calls start_response: the middleware's 500 for a failing iterable."""
+    raise RuntimeError("WSGI generator failed before start_response (on purpose)")
+    yield b""  # a generator: the body above runs only when it is iterated
+
+
+def blueprint_only_app(recorder: Recorder, origin: str) -> Flask:
+    """The Flask extension with no app-level policy, and a policy (*origin*,
+    PUT) only on the blueprint mounted at ``/api``."""
+    from flask import Blueprint
+
+    from corecors.adapters.flask import CORS
+
+    app = make_app(recorder)
+    api = Blueprint("api", __name__, url_prefix="/api")
+
+    @api.get("/items")
+    def items() -> Response:
+        return Response("items", content_type="text/plain")
+
+    app.register_blueprint(api)
+    CORS(app).blueprint(api, allow_origins=[origin], allow_methods=["PUT"])
+    return app
 
 
 def buffering(app: WSGIApplication) -> WSGIApplication:
@@ -673,6 +705,11 @@ class Lab:
         mounts["/w/raw"] = quiet_errors(
             CORSMiddleware(raising_app, Config(**self.configs["plain"]))
         )
+        mounts["/w/raw_generator"] = quiet_errors(
+            CORSMiddleware(raising_generator_app, Config(**self.configs["plain"]))
+        )
+        if self.flask_error is None:
+            mounts["/f/blueprint_only"] = blueprint_only_app(r, self.origins.app)
         mounts["/hand/buffered"] = buffering(
             CORSMiddleware(make_app(r).wsgi_app, Config(**self.configs["plain"]))
         )

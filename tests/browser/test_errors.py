@@ -57,3 +57,35 @@ def test_middleware_own_500_when_the_application_raises(
     assert (out.status, out.body) == (500, "Internal Server Error")
     (seen,) = lab.recorder.seen(tag)
     assert seen.response_headers["access-control-allow-origin"] == lab.origins.app
+
+
+def test_middleware_own_500_when_a_generator_app_raises(
+    lab: Lab, open_tab: OpenTab, tag: str
+) -> None:
+    """A generator app raises in its first step, before start_response: the
+    page reads the middleware's 500, as for an app that raises at once."""
+    tab = open_tab(lab.origins.app)
+    out = tab.fetch(lab.url("w/raw_generator", "/anything", tag))
+    assert out.readable, out.error
+    assert (out.status, out.body) == (500, "Internal Server Error")
+    (seen,) = lab.recorder.seen(tag)
+    assert seen.response_headers["access-control-allow-origin"] == lab.origins.app
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_flask_404_under_a_blueprint_prefix_is_readable(
+    lab: Lab, open_tab: OpenTab, tag: str, method: str
+) -> None:
+    """A policy only on the blueprint at /api: a 404 under /api (and, for a
+    PUT, its preflight) gets the blueprint's policy, so the page reads it."""
+    tab = open_tab(lab.origins.app)
+    mount = lab.mount("flask", "blueprint_only")
+    out = tab.fetch(lab.url(mount, "/api/no/such/item", tag), method=method)
+    assert out.readable, out.error
+    assert out.status == 404
+    expected = [("OPTIONS", 204), ("PUT", 404)] if method == "PUT" else [("GET", 404)]
+    assert [(s.method, s.status) for s in lab.recorder.seen(tag)] == expected
+    # Outside the prefix the app has no policy: the page cannot read the 404.
+    tag2 = tag + "-outside"
+    outside = tab.fetch(lab.url(mount, "/no/such/item", tag2))
+    assert not outside.readable

@@ -149,6 +149,25 @@ def test_request_headers(
         assert seen[0].status == 403
 
 
+def test_star_headers_cover_eighty_request_headers(
+    lab: Lab, open_tab: OpenTab, adapter: str, tag: str
+) -> None:
+    """allow_headers="*" without credentials: Chromium names all 80 headers
+    in one preflight, and '*' covers them (no limit on their number; 80,
+    since the test server, Python's http.server, takes 100 header lines)."""
+    tab = open_tab(lab.origins.app)
+    headers = {f"X-Custom-{i:03}": "1" for i in range(80)}
+    out = tab.fetch(
+        lab.url(lab.mount(adapter, "star_headers"), "/echo", tag), method="PUT", headers=headers
+    )
+    seen = lab.recorder.seen(tag)
+    assert out.readable, (out.error, tab.cors_error(), [(s.method, s.status) for s in seen])
+    assert [(s.method, s.status) for s in seen] == [("OPTIONS", 204), ("PUT", 200)]
+    asked = seen[0].header("access-control-request-headers")
+    assert asked is not None
+    assert asked.split(",") == sorted(name.lower() for name in headers)
+
+
 def test_json_post_is_preflighted_then_sent(
     lab: Lab, open_tab: OpenTab, adapter: str, tag: str
 ) -> None:

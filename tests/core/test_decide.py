@@ -513,6 +513,78 @@ def test_star_headers_follow_fetch(
     assert values(decision, "Access-Control-Allow-Headers") == acah
 
 
+STAR = Config(allow_origins=[APP], allow_headers="*")
+MANY_NAMES = ", ".join(f"x-custom-header-{i}" for i in range(300))
+STAR_LIST_CASES = [
+    pytest.param(MANY_NAMES, (), id="300 names"),
+    pytest.param(",".join(f"x-{i}" for i in range(1000)), (), id="1000 names"),
+    pytest.param(",".join(["x-a"] * 2000), (), id="2000 names, the same one"),
+    pytest.param("," * 8192, (), id="8192 commas: the length bound itself"),
+    pytest.param("x" * 8192, (), id="one name of 8192 characters"),
+    pytest.param("," * 8193, ("headers_over_limit",), id="one character over the bound"),
+    pytest.param("x" * 100_000, ("headers_over_limit",), id="a 100 KB name"),
+    pytest.param(MANY_NAMES + ", Authorization", ("authorization_not_covered",),
+                 id="Authorization last"),
+    pytest.param("AUTHORIZATION," + MANY_NAMES, ("authorization_not_covered",),
+                 id="Authorization first, upper-case"),
+    pytest.param("x-a,\tauthorization\t,x-b", ("authorization_not_covered",),
+                 id="Authorization between tabs"),
+    pytest.param("x-authorization, authorization-x, authorizations", (),
+                 id="names containing authorization are other names"),
+    pytest.param("x-a, authori\u017eation", ("headers_malformed",), id="non-ASCII look-alike"),
+    pytest.param("authori\u212aation", ("headers_malformed",), id="Kelvin sign"),
+    pytest.param(MANY_NAMES + ", x a", ("headers_malformed",), id="space inside a name"),
+    pytest.param("x-a\t \tx-b", ("headers_malformed",), id="two names without a comma"),
+    pytest.param("x-a;", ("headers_malformed",), id="semicolon"),
+    pytest.param("x-a\r\nx-evil: 1", ("headers_malformed",), id="CR LF"),
+    pytest.param(" x-a ,, ,\tx-b\t,", (), id="whitespace and empty elements"),
+    pytest.param("", (), id="empty"),
+]
+
+
+@pytest.mark.parametrize(("raw", "reasons"), STAR_LIST_CASES)
+def test_star_headers_without_credentials_cover_any_number_of_names(
+    raw: str, reasons: tuple[str, ...]
+) -> None:
+    """Fetch: '*' covers every name but Authorization, however many are asked
+    for; only the value's length is bounded (8192 characters)."""
+    config = STAR.replace(allow_methods=["PUT"])
+    for _ in range(2):  # a remembered answer is the same answer
+        decision = decide(preflight(request_headers=raw), config)
+        assert decision.reasons == reasons
+        assert decision.allowed is (not reasons)
+        assert values(decision, "Access-Control-Allow-Headers") == ([] if reasons else ["*"])
+
+
+def test_star_headers_with_listed_authorization_cover_it_among_many() -> None:
+    config = Config(allow_origins=[APP], allow_headers=["*", "Authorization"])
+    decision = decide(preflight(method="GET", request_headers=MANY_NAMES + ",authorization"),
+                      config)
+    assert decision.allowed
+    assert values(decision, "Access-Control-Allow-Headers") == ["*, Authorization"]
+
+
+def test_star_headers_with_credentials_keep_the_name_bound() -> None:
+    # With credentials '*' is the literal name '*' to the browser: the names
+    # are echoed, so they are read one by one, and at most 64 of them.
+    config = Config(allow_origins=[APP], allow_headers="*", allow_credentials=True)
+    names = [f"x-h{i}" for i in range(64)]
+    assert decide(preflight(method="GET", request_headers=",".join(names)), config).allowed
+    over = decide(preflight(method="GET", request_headers=",".join([*names, "x-more"])), config)
+    assert over.reasons == ("headers_over_limit",)
+
+
+def test_an_explicit_list_accepts_as_many_names_as_it_holds() -> None:
+    listed = [f"X-Custom-{i}" for i in range(100)]
+    config = Config(allow_origins=[APP], allow_headers=listed)
+    asked = ",".join(name.lower() for name in listed)
+    decision = decide(preflight(method="GET", request_headers=asked), config)
+    assert decision.allowed
+    # More names than the list holds cannot all be listed: refused unread.
+    more = decide(preflight(method="GET", request_headers=asked + ",x-custom-0"), config)
+    assert more.reasons == ("headers_over_limit",)
+
+
 def test_no_allow_headers_header_when_none_are_listed() -> None:
     decision = decide(preflight(method="GET", request_headers=""), Config(allow_origins=[APP]))
     assert decision.allowed

@@ -76,6 +76,24 @@ def test_refused_preflight_is_403_without_cors_headers(client: Client) -> None:
     assert cors_headers(response) == {}
 
 
+def test_star_headers_cover_hundreds_of_request_headers(client: Client) -> None:
+    """allow_headers="*" without credentials: any number of names, one bound
+    on the value's length (as through the other adapters:
+    tests/adapters/test_many_request_headers.py)."""
+    many = ",".join(f"x-custom-{i}" for i in range(300))
+    with override_settings(CORECORS_ALLOW_HEADERS="*", CORECORS_ALLOW_CREDENTIALS=False):
+        asked = {**PREFLIGHT, "Access-Control-Request-Headers": many}
+        response = client.options("/", headers=asked)
+        assert response.status_code == 204
+        assert response.headers["Access-Control-Allow-Headers"] == "*"
+        auth = {**PREFLIGHT, "Access-Control-Request-Headers": many + ",authorization"}
+        assert client.options("/", headers=auth).status_code == 403
+        huge = {**PREFLIGHT, "Access-Control-Request-Headers": "x" * 8193}
+        assert client.options("/", headers=huge).status_code == 403
+    # The project's explicit list (two names) refuses that many names unread.
+    assert client.options("/", headers=asked).status_code == 403
+
+
 def test_options_without_request_method_reaches_django(client: Client) -> None:
     response = client.options("/anything-unknown", headers={"Origin": APP})
     assert response.status_code == 404  # not a preflight: Django routes it

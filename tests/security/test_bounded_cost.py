@@ -159,6 +159,25 @@ def test_the_largest_accepted_request_is_within_the_bounds() -> None:
     assert decide(over, config).reasons == ("headers_over_limit",)
 
 
+def test_the_largest_wildcard_request_is_within_the_bounds() -> None:
+    """allow_headers='*' without credentials takes any number of names up to
+    8 KB of value: scanned, never split, so within the same bounds."""
+    config = CONFIGS["any origin, any header"]
+    names = _names(8_000)
+    assert names.count(",") > 1_000
+    assert len(names) <= 8192
+    request = Request("OPTIONS", APP, "PUT", names)
+    decision = decide(request, config)
+    assert decision.allowed
+    assert ("Access-Control-Allow-Headers", "*") in decision.headers
+    assert call_count(request, config) <= CALL_BOUND
+    assert peak_allocation(request, config) < MEMORY_BOUND
+    with_authorization = Request("OPTIONS", APP, "PUT", names[:8000] + ",authorization")
+    assert decide(with_authorization, config).reasons == ("authorization_not_covered",)
+    over = Request("OPTIONS", APP, "PUT", names + "," + "x" * (8192 - len(names)))
+    assert decide(over, config).reasons == ("headers_over_limit",)
+
+
 # -- characters examined ------------------------------------------------------------
 
 

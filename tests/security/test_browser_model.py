@@ -186,6 +186,22 @@ def test_model_unsafe_header_names_follow_fetch() -> None:
     assert serialize_origin("http", "[0:0:0:0:0:0:0:1]", 8080) == "http://[::1]:8080"
 
 
+def test_star_headers_grant_any_number_of_headers_without_credentials() -> None:
+    """The model browser sends one preflight naming 200 headers; '*' covers
+    them all (Fetch), and corecors answers it so, without a count limit.
+    Authorization among them still needs its name."""
+    many = tuple((f"X-Custom-{i}", "1") for i in range(200))
+    policy = Policy(exact=((APP, APP),), methods=("PUT",), headers=("*",))
+    server = corecors_server(policy.config(), policy)
+    outcome = Browser().fetch(PageRequest(APP, "PUT", many), server)
+    assert outcome.preflight_sent
+    assert outcome.granted
+    auth = PageRequest(APP, "PUT", (*many, ("Authorization", "Bearer x")))
+    assert not Browser().fetch(auth, server).granted
+    listed = Policy(exact=((APP, APP),), methods=("PUT",), headers=("*", "Authorization"))
+    assert Browser().fetch(auth, corecors_server(listed.config(), listed)).granted
+
+
 def test_reflecting_server_is_caught_by_the_property() -> None:
     """A reflect-everything server grants a stranger, which the property
     would report: the model is not too lenient to notice that hole."""
