@@ -16,6 +16,10 @@ RawHeader = tuple[bytes, bytes]
 REASONS: Mapping[str, str] = {
     "no_origin": "the request has no Origin header, so it is not a CORS request",
     "websocket": "WebSocket handshakes are not CORS requests; passed through untouched",
+    "websocket_origin_not_allowed": (
+        "check_websocket_origin is on and the WebSocket handshake's Origin is not one "
+        "of the allowed origins"
+    ),
     "disabled": "CORS is disabled in this config (enabled=False); passed through untouched",
     "origin_not_allowed": "the Origin is not one of the allowed origins",
     "origin_malformed": (
@@ -114,15 +118,21 @@ request_headers=None, private_network=False, websocket=False)
         )
 
     @classmethod
-    def from_asgi(cls, method: str, headers: Iterable[Sequence[bytes]]) -> Request:
-        """Build a Request from an ASGI ``http`` scope's ``method`` and ``headers``.
+    def from_asgi(
+        cls, method: str, headers: Iterable[Sequence[bytes]], *, websocket: bool = False
+    ) -> Request:
+        """Build a Request from an ASGI scope's ``method`` and ``headers``.
 
         The same as :meth:`from_headers` with every name and value decoded as
         Latin-1, but only the headers the decision reads are decoded. Names
-        may be in any case.
+        may be in any case. An ``http`` scope is never a WebSocket handshake:
+        ASGI servers give a real one a ``websocket`` scope (which has no
+        ``method``); for that scope pass ``"GET"`` and ``websocket=True``.
 
         >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")]).origin
         'https://a.example'
+        >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")], websocket=True).websocket
+        True
         """
         found: list[str | None] = [None] * 4
         for name, value in headers:
@@ -137,7 +147,8 @@ request_headers=None, private_network=False, websocket=False)
                 pairs = [
                     (bytes(n).decode("latin-1"), bytes(v).decode("latin-1")) for n, v in headers
                 ]
-                return cls.from_headers(method, pairs)
+                # The scope's type, not the headers, says what a handshake is.
+                return cls.from_headers(method, pairs)._replace(websocket=websocket)
             found[at] = bytes(value).decode("latin-1")
         origin, request_method, request_headers, pna = found
         # An http scope is never a WebSocket handshake: ASGI servers give a
@@ -150,7 +161,7 @@ request_headers=None, private_network=False, websocket=False)
                 request_method,
                 request_headers,
                 pna is not None and _is_true(pna),
-                False,
+                websocket,
             ),
         )
 
