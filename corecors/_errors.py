@@ -25,10 +25,8 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC009": ("error", "a wildcard that covers names anybody can register under a public suffix"),
     "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
     "CC117": ("warning", "no prefixed key is set, but keys that look like options are"),
-    "CC118": (
-        "warning",
-        "debug_refusals is on: refusals disclose the policy (never in production)",
-    ),
+    "CC118": ("warning", "debug_refusals is on: refusals disclose the policy"),
+    "CC119": ("warning", "check_websocket_origin with '*' origins: every handshake passes"),
 }
 
 

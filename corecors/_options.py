@@ -345,6 +345,16 @@ def validate(given: Mapping[str, object]) -> tuple[Options, tuple[Problem, ...]]
             "list the origins that may reach it",
         )
 
+    if values["check_websocket_origin"] and any_origin:
+        report.add(
+            "CC119",
+            "check_websocket_origin",
+            True,
+            "checks nothing: allow_origins is '*', so every page may open a WebSocket",
+            "list the origins whose pages may open WebSockets in allow_origins, or turn "
+            "check_websocket_origin off",
+            severity="warning",
+        )
     if values["debug_refusals"]:
         report.add(
             "CC118",

@@ -117,10 +117,15 @@ def test_a_disabled_config_checks_no_handshake() -> None:
     assert decide(handshake(EVIL), config).untouched
 
 
-def test_star_allows_every_handshake_null_included() -> None:
+def test_star_allows_every_handshake_null_included_and_lint_says_so() -> None:
     config = Config(allow_origins="*", check_websocket_origin=True)
     for origin in (EVIL, "null", "https://" + "a" * 10_000 + ".example"):
         assert decide(handshake(origin), config).untouched
+    (problem,) = config.warnings
+    assert (problem.code, problem.option) == ("CC119", "check_websocket_origin")
+    assert PROBLEM_CODES["CC119"][0] == "warning"
+    assert CHECKED.warnings == ()
+    assert Config(allow_origins="*").warnings == ()
 
 
 def test_the_check_applies_to_handshakes_only() -> None:
