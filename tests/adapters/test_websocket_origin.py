@@ -4,7 +4,7 @@ The rule is the core's (tests/core/test_websocket_and_debug.py); these tests
 show that each adapter carries it out: a refused handshake never reaches
 the application, an allowed one (or one without Origin) reaches it
 untouched, and the Corecors-Refusal header of debug_refusals goes out.
-The Django middleware's tests are in tests/django/test_websocket_origin.py,
+The Django middleware's tests are in tests/django/test_websocket_check.py,
 real servers in test_websocket_server.py.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -153,8 +153,8 @@ def call_ws(
     async def receive() -> dict[str, Any]:
         return inbox.pop(0) if inbox else {"type": "websocket.disconnect", "code": 1000}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     asyncio.run(middleware(scope, receive, send))
     return sent
@@ -200,7 +200,8 @@ def test_asgi_uses_the_denial_response_extension_where_the_server_has_it() -> No
         {"type": "websocket.http.response.body", "body": b""},
     ]
     # Other extensions, or none: the close that servers answer with 403.
-    for extensions in ({"websocket.http.other": {}}, None, {}):
+    others: list[dict[str, Any] | None] = [{"websocket.http.other": {}}, None, {}]
+    for extensions in others:
         assert call_ws(middleware, ws_scope(EVIL, extensions)) == [
             {"type": "websocket.close", "code": 1008}
         ]

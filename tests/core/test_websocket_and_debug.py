@@ -35,12 +35,10 @@ HANDSHAKE_CGI = {
     "HTTP_SEC_WEBSOCKET_VERSION": "13",
 }
 
-RULES = {
-    "allow_origins": [APP, "https://*.example.org", "http://localhost:*"],
-    "allow_origin_regexes": [r"https://[a-z]+\.example\.net"],
-}
-CHECKED = Config(**RULES, check_websocket_origin=True)
-UNCHECKED = Config(**RULES)
+ORIGINS = [APP, "https://*.example.org", "http://localhost:*"]
+REGEXES = [r"https://[a-z]+\.example\.net"]
+CHECKED = Config(allow_origins=ORIGINS, allow_origin_regexes=REGEXES, check_websocket_origin=True)
+UNCHECKED = Config(allow_origins=ORIGINS, allow_origin_regexes=REGEXES)
 
 
 def handshake(origin: str | None) -> Request:
