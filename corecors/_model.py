@@ -255,13 +255,15 @@ class Decision:
     """What corecors decided about one request: plain, immutable data.
 
     - ``respond`` true: send ``status`` and ``headers`` now, with an empty
-      body, and do not call the application (a preflight corecors answers).
+      body, and do not call the application (a preflight corecors answers,
+      or a WebSocket handshake refused under ``check_websocket_origin``).
     - ``respond`` false: call the application, then pass its response
       headers through :meth:`apply`: it drops any ``Access-Control-*``
       headers the application set, merges ``vary`` into its ``Vary``, and
       adds ``headers``.
-    - ``untouched`` true: corecors has nothing to say (WebSocket handshake,
-      ``enabled=False``); leave the response exactly as the application made it.
+    - ``untouched`` true: corecors has nothing to say (a WebSocket handshake
+      it does not refuse, ``enabled=False``); leave the response exactly as
+      the application made it.
     """
 
     #: ``"not_cors"``, ``"actual"`` or ``"preflight"``
