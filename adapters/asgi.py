@@ -13,7 +13,15 @@ FastAPI, Quart, Django under ASGI and any other ASGI 3 application. It
 needs nothing outside the standard library.
 
 Only ``http`` scopes are looked at: ``websocket`` and ``lifespan`` scopes go
-to the application untouched. The middleware answers preflights itself (or,
+to the application untouched, unless the config has
+``check_websocket_origin=True``. Then a ``websocket`` scope whose ``Origin``
+the origin rules do not allow never reaches the application: the middleware
+takes the ``websocket.connect`` message and refuses the handshake before any
+accept, with the core's ``403`` response through the ASGI
+``websocket.http.response`` extension where the server offers it (uvicorn
+with ``websockets``), else with ``websocket.close`` code ``1008``, which
+servers answer with ``403``. An allowed handshake, or one without
+``Origin``, goes to the application untouched. The middleware answers preflights itself (or,
 with ``preflight_passthrough``, passes a valid one on to the application and
 adds the preflight headers to its response). For every other request it
 calls the application and, as ``http.response.start`` goes out, drops any
@@ -41,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from corecors import Config, Policy, Request, decide, reconfigured, resolve_config
+from corecors import Config, Decision, Policy, Request, decide, reconfigured, resolve_config
 
 __all__ = ["SCOPE_KEY", "CORSMiddleware"]
 
@@ -103,6 +111,9 @@ class CORSMiddleware:
         # This runs on every request: keep it to the decision, one closure
         # and the header rewrite (see docs/performance.md before adding to it).
         if scope["type"] != "http":  # websocket, lifespan: not CORS
+            if scope["type"] == "websocket" and _checks_websockets(self.config):
+                await self._websocket(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         decision = decide(_from_asgi(scope["method"], scope["headers"]), self.config)
@@ -139,3 +150,37 @@ class CORSMiddleware:
             # ASGI servers log what the application raises (and, once a
             # response is complete, send nothing more): re-raise for them.
             raise
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A handshake under check_websocket_origin: the core decides."""
+        decision = decide(_from_asgi("GET", scope["headers"], websocket=True), self.config)
+        scope[SCOPE_KEY] = decision
+        if not decision.respond:
+            await self.app(scope, receive, send)
+            return
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return  # the client left before the handshake was answered
+        await refuse_handshake(scope, send, decision)
+
+
+def _checks_websockets(config: Config | Policy) -> bool:
+    return (config.config if isinstance(config, Policy) else config).check_websocket_origin
+
+
+async def refuse_handshake(scope: Scope, send: Send, decision: Decision) -> None:
+    """Refuse a WebSocket handshake before accepting it, as *decision* says."""
+    if "websocket.http.response" in (scope.get("extensions") or {}):
+        # The ASGI denial response: the core's status and headers exactly.
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": decision.status,
+                "headers": decision.raw_headers,
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": b""})
+        return
+    # ASGI: a close before accept is answered "HTTP 403"; 1008 is RFC 6455's
+    # "policy violation", for servers that log it.
+    await send({"type": "websocket.close", "code": 1008})

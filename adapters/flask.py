@@ -384,10 +384,11 @@ class CORSState:
             # The response class applies the decision as the response
             # starts; no start_response wrapper is needed.
             environ[ENVIRON_KEY] = decision = decide_cgi(environ, single)
-            # Only a preflight is answered here (a Decision responds to
-            # nothing else); origin-less requests are never logged.
+            # Only a preflight, or a WebSocket handshake refused under
+            # check_websocket_origin, is answered here; origin-less requests
+            # are never logged.
             kind = decision.kind
-            if kind != "preflight":
+            if kind != "preflight" and not decision.respond:
                 if not decision.allowed and kind == "actual" and _log.isEnabledFor(_DEBUG):
                     _log_refusal(decision)
                 try:
@@ -402,14 +403,17 @@ class CORSState:
             table = self._settle()
             if not table:
                 return self(environ, start_response)
-        if environ["REQUEST_METHOD"] == "OPTIONS":
+        if environ["REQUEST_METHOD"] == "OPTIONS" or "HTTP_UPGRADE" in environ:
             cors_request = Request.from_cgi(environ)
-            config = self._options_config(environ, cors_request, table)
-            decision = decide(cors_request, config)
-            environ[ENVIRON_KEY] = decision
-            if not decision.allowed:
-                _log_refusal(decision)
-            return self._preflight(environ, start_response, config, decision)
+            if cors_request.method == "OPTIONS" or cors_request.websocket:
+                # Decided before Flask runs, by the rule the request (a
+                # preflight: its follow-up) will hit.
+                config = self._options_config(environ, cors_request, table)
+                decision = decide(cors_request, config)
+                environ[ENVIRON_KEY] = decision
+                if not decision.allowed:
+                    _log_refusal(decision)
+                return self._preflight(environ, start_response, config, decision)
         # Decided once Flask has matched the rule (an outer layer's
         # decision, if any, is not this app's).
         environ.pop(ENVIRON_KEY, None)
@@ -425,7 +429,8 @@ class CORSState:
         config: Config,
         decision: Decision,
     ) -> Iterable[bytes]:
-        """Answer a preflight now, or pass it to Flask under preflight_passthrough."""
+        """Answer a preflight (or a refused handshake) now, or pass it to Flask:
+        under preflight_passthrough, or a handshake the policy lets through."""
         if decision.respond:
             start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
             return []
@@ -444,7 +449,9 @@ class CORSState:
         if _STARTED_KEY in environ:
             raise
         decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
-        if not decision.headers or decision.untouched or self._propagate():
+        # A refusal's headers (debug_refusals) make nothing readable.
+        readable = decision.allowed or decision.kind == "not_cors"
+        if not decision.headers or not readable or decision.untouched or self._propagate():
             raise
         # An allowed cross-origin request: answer a 500 the browser can
         # read, rather than leave a debugger page it would block.
@@ -522,13 +529,14 @@ class CORSState:
     def _options_config(
         self, environ: WSGIEnvironment, cors_request: Request, table: dict[int, Config]
     ) -> Config:
-        """The policy for an OPTIONS request, from the rule its follow-up hits.
+        """The policy for an OPTIONS request, from the rule its follow-up hits
+        (or for a WebSocket handshake, from the rule it hits).
 
         A preflight asks about the request the browser will send next, so the
         rule is matched with that method, exactly as Flask will match it.
         """
         app = self.app
-        method = cors_request.request_method or "OPTIONS"
+        method = cors_request.request_method or cors_request.method
         try:
             adapter = app.create_url_adapter(app.request_class(environ))
             if adapter is None:
@@ -718,5 +726,5 @@ def _literal(parts: list[str]) -> list[str]:
 def _log_refusal(decision: Decision) -> None:
     # Reason codes only: raw request values never reach the log. Origin-less
     # requests are never logged.
-    if decision.kind != "not_cors" and _log.isEnabledFor(logging.DEBUG):
+    if (decision.kind != "not_cors" or decision.respond) and _log.isEnabledFor(logging.DEBUG):
         _log.debug("CORS %s refused: %s", decision.kind, ", ".join(decision.reasons))

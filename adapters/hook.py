@@ -20,7 +20,8 @@ process boundary. :func:`handle` returns one of three actions:
 
 ``"respond"``
     Answer now with ``status`` and ``headers`` and an empty body; do not
-    forward (a preflight corecors answers, allowed or refused).
+    forward (a preflight corecors answers, allowed or refused, or a
+    WebSocket handshake refused with ``403`` under ``check_websocket_origin``).
 ``"forward"``
     Forward the request. On the way back, remove every ``Access-Control-*``
     header the upstream set, merge ``vary`` into its ``Vary`` and add
@@ -28,7 +29,7 @@ process boundary. :func:`handle` returns one of three actions:
 ``"pass"``
     Forward the request and leave the upstream's response untouched
     (``headers`` and ``vary`` are empty). corecors has nothing to say: a
-    WebSocket handshake, or a config with ``enabled=False``.
+    WebSocket handshake it does not refuse, or a config with ``enabled=False``.
     :func:`apply_forward` returns the upstream headers as they are.
 
 Every result also carries ``reasons`` (see :data:`corecors.REASONS`),

@@ -11,7 +11,7 @@ import re
 from ._fetch import SAFELISTED_METHODS
 from ._model import Decision, Header
 from ._options import Options
-from ._origins import OriginMatcher
+from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
 from ._syntax import TOKEN
 
 # Bounds on what one request may ask for. Browsers send a few lower-case
@@ -50,6 +50,10 @@ ACAO = "Access-Control-Allow-Origin"
 ACAC = ("Access-Control-Allow-Credentials", "true")
 ACAPN = ("Access-Control-Allow-Private-Network", "true")
 NO_BODY = ("Content-Length", "0")
+#: With debug_refusals, the reason codes of a refusal (never a request value).
+REFUSAL = "Corecors-Refusal"
+#: The status a refused WebSocket handshake is answered with.
+WEBSOCKET_REFUSED_STATUS = 403
 
 
 def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> Decision:
@@ -70,6 +74,7 @@ class Compiled:
         "any_origin",
         "checked_headers",
         "credentials",
+        "debug",
         "disabled",
         "echo_headers",
         "echo_method",
@@ -97,6 +102,9 @@ class Compiled:
         "status",
         "untouched_ws",
         "vary",
+        "ws_check",
+        "ws_denied",
+        "ws_malformed",
     )
 
     def __init__(self, config: Options) -> None:
@@ -123,13 +131,28 @@ class Compiled:
         )
         self.preflight_vary_value = ", ".join(self.preflight_vary)
 
+        # debug_refusals: every refusal names its reasons in one header. The
+        # refusal Decisions below are built once, so the header costs nothing
+        # per request.
+        self.debug = config.debug_refusals
+
         self.untouched_ws = _not_cors("websocket", (), untouched=True)
         self.disabled = _not_cors("disabled", (), untouched=True)
+        denied, malformed = ("origin_not_allowed",), ("origin_malformed",)
         self.actual_denied = Decision(
-            "actual", False, ("origin_not_allowed",), False, None, (), vary
+            "actual", False, denied, False, None, self.refusal(denied), vary
         )
         self.actual_malformed = Decision(
-            "actual", False, ("origin_malformed",), False, None, (), vary
+            "actual", False, malformed, False, None, self.refusal(malformed), vary
+        )
+
+        # check_websocket_origin: a handshake whose Origin the origin rules do
+        # not allow is refused before the application sees it (cross-site
+        # WebSocket hijacking); CORS itself does not cover WebSockets.
+        self.ws_check = config.check_websocket_origin and config.enabled
+        self.ws_denied = self.websocket_refused(("websocket_origin_not_allowed",))
+        self.ws_malformed = self.websocket_refused(
+            ("websocket_origin_not_allowed", "origin_malformed")
         )
 
         # Headers every allowed response carries after the ACAO line.
@@ -255,6 +278,35 @@ class Compiled:
         self.probation[origin] = decision
         return decision
 
+    def refusal(self, reasons: tuple[str, ...]) -> tuple[Header, ...]:
+        """The debug_refusals header for a refusal, or nothing."""
+        # Reason codes only: never a value from the request.
+        return ((REFUSAL, ", ".join(reasons)),) if self.debug else ()
+
+    # -- WebSocket handshakes ----------------------------------------------
+
+    def websocket_refused(self, reasons: tuple[str, ...]) -> Decision:
+        headers = (("Vary", "Origin"), NO_BODY, *self.refusal(reasons))
+        return Decision(
+            "not_cors", False, reasons, True, WEBSOCKET_REFUSED_STATUS, headers, ("Origin",)
+        )
+
+    def websocket(self, origin: str | None) -> Decision:
+        """The decision for a WebSocket handshake under check_websocket_origin."""
+        # A handshake without Origin comes from no browser (RFC 6455, 10.2:
+        # the Origin header protects against browsers' scripts), so it passes.
+        if origin is None:
+            return self.untouched_ws
+        # The same verdict, and the same memo tables, as an actual request's.
+        verdict = (
+            self.actual.get(origin) or self.actual_for(origin)
+            if len(origin) <= MAX_ORIGIN_LENGTH
+            else self.oversized
+        )
+        if verdict.allowed:
+            return self.untouched_ws
+        return self.ws_malformed if verdict is self.actual_malformed else self.ws_denied
+
     # -- preflights --------------------------------------------------------
 
     def preflight_allowed(
@@ -307,7 +359,7 @@ class Compiled:
         # Reason codes come from a small fixed set, so this table stays small.
         # decide() looks in self.refused first; what is stored here is found
         # there next time.
-        headers = (("Vary", self.preflight_vary_value), NO_BODY)
+        headers = (("Vary", self.preflight_vary_value), NO_BODY, *self.refusal(reasons))
         decision = Decision(
             "preflight", False, reasons, True, self.failure_status, headers, self.preflight_vary
         )

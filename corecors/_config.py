@@ -58,6 +58,8 @@ class Config:
     max_age: int
     preflight_passthrough: bool
     allow_private_network: bool
+    check_websocket_origin: bool
+    debug_refusals: bool
     preflight_status: int
     preflight_failure_status: int
     dangerously_allow_http_origins_with_credentials: bool
@@ -77,6 +79,8 @@ class Config:
         max_age: int = DEFAULT_MAX_AGE,
         preflight_passthrough: bool = False,
         allow_private_network: bool = False,
+        check_websocket_origin: bool = False,
+        debug_refusals: bool = False,
         preflight_status: int = 204,
         preflight_failure_status: int = 403,
         dangerously_allow_http_origins_with_credentials: bool = False,

@@ -28,7 +28,9 @@ def decide(request: Request, config: Config | Policy) -> Decision:
     """
     c = config._c
     if request.websocket:
-        return c.untouched_ws
+        # RFC 6455 handshakes are not CORS; check_websocket_origin opts in
+        # to refusing those whose Origin the policy does not allow.
+        return c.websocket(request.origin) if c.ws_check else c.untouched_ws
     if not c.enabled:
         return c.disabled
     origin = request.origin

@@ -40,7 +40,9 @@ PROBLEM_CODES: dict[str, tuple[Severity, str]] = {
     "CC115": ("warning", "a Gravitee glob that Gravitee itself reads as a broken regex"),
     "CC116": ("warning", "a wildcard under a public suffix (accepted without credentials)"),
     "CC117": ("warning", "no prefixed key is set, but keys that look like options are"),
-    "CC119": ("warning", "a middleware runs before the CORS middleware"),
+    "CC118": ("warning", "debug_refusals is on: refusals disclose the policy"),
+    "CC119": ("warning", "check_websocket_origin with '*' origins: every handshake passes"),
+    "CC120": ("warning", "a middleware runs before the CORS middleware"),
 }
 
 

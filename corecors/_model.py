@@ -16,6 +16,10 @@ RawHeader = tuple[bytes, bytes]
 REASONS: Mapping[str, str] = {
     "no_origin": "the request has no Origin header, so it is not a CORS request",
     "websocket": "WebSocket handshakes are not CORS requests; passed through untouched",
+    "websocket_origin_not_allowed": (
+        "check_websocket_origin is on and the WebSocket handshake's Origin is not one "
+        "of the allowed origins"
+    ),
     "disabled": "CORS is disabled in this config (enabled=False); passed through untouched",
     "origin_not_allowed": "the Origin is not one of the allowed origins",
     "origin_malformed": (
@@ -116,15 +120,21 @@ request_headers=None, private_network=False, websocket=False)
         )
 
     @classmethod
-    def from_asgi(cls, method: str, headers: Iterable[Sequence[bytes]]) -> Request:
-        """Build a Request from an ASGI ``http`` scope's ``method`` and ``headers``.
+    def from_asgi(
+        cls, method: str, headers: Iterable[Sequence[bytes]], *, websocket: bool = False
+    ) -> Request:
+        """Build a Request from an ASGI scope's ``method`` and ``headers``.
 
         The same as :meth:`from_headers` with every name and value decoded as
         Latin-1, but only the headers the decision reads are decoded. Names
-        may be in any case.
+        may be in any case. An ``http`` scope is never a WebSocket handshake:
+        ASGI servers give a real one a ``websocket`` scope (which has no
+        ``method``); for that scope pass ``"GET"`` and ``websocket=True``.
 
         >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")]).origin
         'https://a.example'
+        >>> Request.from_asgi("GET", [(b"origin", b"https://a.example")], websocket=True).websocket
+        True
         """
         found: list[str | None] = [None] * 4
         for name, value in headers:
@@ -139,7 +149,8 @@ request_headers=None, private_network=False, websocket=False)
                 pairs = [
                     (bytes(n).decode("latin-1"), bytes(v).decode("latin-1")) for n, v in headers
                 ]
-                return cls.from_headers(method, pairs)
+                # The scope's type, not the headers, says what a handshake is.
+                return cls.from_headers(method, pairs)._replace(websocket=websocket)
             found[at] = bytes(value).decode("latin-1")
         origin, request_method, request_headers, pna = found
         # An http scope is never a WebSocket handshake: ASGI servers give a
@@ -152,7 +163,7 @@ request_headers=None, private_network=False, websocket=False)
                 request_method,
                 request_headers,
                 pna is not None and _is_true(pna),
-                False,
+                websocket,
             ),
         )
 
@@ -246,13 +257,15 @@ class Decision:
     """What corecors decided about one request: plain, immutable data.
 
     - ``respond`` true: send ``status`` and ``headers`` now, with an empty
-      body, and do not call the application (a preflight corecors answers).
+      body, and do not call the application (a preflight corecors answers,
+      or a WebSocket handshake refused under ``check_websocket_origin``).
     - ``respond`` false: call the application, then pass its response
       headers through :meth:`apply`: it drops any ``Access-Control-*``
       headers the application set, merges ``vary`` into its ``Vary``, and
       adds ``headers``.
-    - ``untouched`` true: corecors has nothing to say (WebSocket handshake,
-      ``enabled=False``); leave the response exactly as the application made it.
+    - ``untouched`` true: corecors has nothing to say (a WebSocket handshake
+      it does not refuse, ``enabled=False``); leave the response exactly as
+      the application made it.
     """
 
     #: ``"not_cors"``, ``"actual"`` or ``"preflight"``

@@ -55,6 +55,8 @@ DEFAULTS: Mapping[str, object] = {
     "max_age": DEFAULT_MAX_AGE,
     "preflight_passthrough": False,
     "allow_private_network": False,
+    "check_websocket_origin": False,
+    "debug_refusals": False,
     "preflight_status": 204,
     "preflight_failure_status": 403,
     "dangerously_allow_http_origins_with_credentials": False,
@@ -93,6 +95,8 @@ class Options:
     max_age: int
     preflight_passthrough: bool
     allow_private_network: bool
+    check_websocket_origin: bool
+    debug_refusals: bool
     preflight_status: int
     preflight_failure_status: int
     dangerously_allow_http_origins_with_credentials: bool
@@ -345,6 +349,27 @@ def validate(given: Mapping[str, object]) -> tuple[Options, tuple[Problem, ...]]
             "list the origins that may reach it",
         )
 
+    if values["check_websocket_origin"] and any_origin:
+        report.add(
+            "CC119",
+            "check_websocket_origin",
+            True,
+            "checks nothing: allow_origins is '*', so every page may open a WebSocket",
+            "list the origins whose pages may open WebSockets in allow_origins, or turn "
+            "check_websocket_origin off",
+            severity="warning",
+        )
+    if values["debug_refusals"]:
+        report.add(
+            "CC118",
+            "debug_refusals",
+            True,
+            "puts the reason for every refusal in a Corecors-Refusal response header: "
+            "it tells anybody who asks how the policy is built",
+            "use it while developing only, never in production",
+            severity="warning",
+        )
+
     options = Options(
         enabled=values["enabled"],
         allow_origins=tuple(
@@ -360,6 +385,8 @@ def validate(given: Mapping[str, object]) -> tuple[Options, tuple[Problem, ...]]
         max_age=values["max_age"],
         preflight_passthrough=values["preflight_passthrough"],
         allow_private_network=pna,
+        check_websocket_origin=values["check_websocket_origin"],
+        debug_refusals=values["debug_refusals"],
         preflight_status=values["preflight_status"],
         preflight_failure_status=values["preflight_failure_status"],
         dangerously_allow_http_origins_with_credentials=allow_http,

@@ -233,14 +233,14 @@ def _policy(name: str, given: object, problems: list[Problem]) -> Holder | None:
 
 
 def middleware_order(chain: object, ours: str, setting: str = "MIDDLEWARE") -> list[Problem]:
-    """CC119 when something runs before the CORS middleware *ours* in *chain*.
+    """CC120 when something runs before the CORS middleware *ours* in *chain*.
 
     A middleware before it can answer first (a login redirect, a CSRF 403, a
     trailing-slash redirect), and that answer then lacks the CORS headers,
     or a preflight never reaches corecors.
 
     >>> [p.code for p in middleware_order(["a.Security", "x.Cors"], "x.Cors")]
-    ['CC119']
+    ['CC120']
     """
     if isinstance(chain, str) or not isinstance(chain, Sequence):
         return []  # the framework checks its own setting's shape
@@ -250,7 +250,7 @@ def middleware_order(chain: object, ours: str, setting: str = "MIDDLEWARE") -> l
     before = names[: names.index(ours)]
     return [
         Problem(
-            "CC119",
+            "CC120",
             "warning",
             setting,
             before,

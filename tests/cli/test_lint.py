@@ -129,6 +129,10 @@ CASES = [
                  "allow_origins[0]", id="CC009 public suffix wildcard with credentials"),
     pytest.param({"allow_origins": ["https://*.github.io"]}, "CC116", "allow_origins[0]",
                  id="CC116 public suffix wildcard without credentials"),
+    pytest.param({"allow_origins": ["https://a.example"], "debug_refusals": True}, "CC118",
+                 "debug_refusals", id="CC118 debug_refusals on"),
+    pytest.param({"allow_origins": ["*"], "check_websocket_origin": True}, "CC119",
+                 "check_websocket_origin", id="CC119 websocket check under star"),
     pytest.param({"allow_origin_regexes": ["https://(app|www).example\\.com"]}, "CC006",
                  "allow_origin_regexes[0]", id="CC006 unescaped dot outside the domain name"),
 ]
@@ -143,10 +147,10 @@ def test_each_code(run: Run, write: Write, content: dict[str, Any], code: str,
 
 
 def test_every_code_has_a_case() -> None:
-    # CC117 is about flat CORECORS_* keys (Config.from_mapping) and CC119
+    # CC117 is about flat CORECORS_* keys (Config.from_mapping) and CC120
     # about Django's MIDDLEWARE, neither of which lint reads: tests/core and
     # tests/django cover them.
-    tested = {case.values[1] for case in CASES} | {"CC001", "CC002", "CC117", "CC119"}
+    tested = {case.values[1] for case in CASES} | {"CC001", "CC002", "CC117", "CC120"}
     assert tested == set(CODES)
 
 

@@ -807,6 +807,10 @@ EVERY_REASON = {
     "headers_malformed": (EXACT, preflight(request_headers="x a")),
     "headers_over_limit": (EXACT, preflight(request_headers="," * 10_000)),
     "private_network_not_allowed": (EXACT, preflight(private_network=True)),
+    "websocket_origin_not_allowed": (
+        EXACT.replace(check_websocket_origin=True),
+        Request("GET", origin="https://evil.example", websocket=True),
+    ),
 }
 
 

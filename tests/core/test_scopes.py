@@ -100,7 +100,7 @@ def test_middleware_before_the_cors_middleware_is_warned_about() -> None:
 
     ours = "corecors.adapters.django.CorsMiddleware"
     (problem,) = middleware_order(["django.middleware.common.CommonMiddleware", ours], ours)
-    assert (problem.code, problem.severity, problem.where) == ("CC119", "warning", "MIDDLEWARE[1]")
+    assert (problem.code, problem.severity, problem.where) == ("CC120", "warning", "MIDDLEWARE[1]")
     assert problem.value == ["django.middleware.common.CommonMiddleware"]
     assert ours in problem.fix
     assert middleware_order([ours, "x.Other"], ours) == []

@@ -135,7 +135,7 @@ def test_a_middleware_before_corecors_is_a_warning() -> None:
     moved.insert(1, "corecors.adapters.django.CorsMiddleware")
     with override_settings(MIDDLEWARE=moved):
         found = by_id()
-    assert "corecors.W119" in found
-    assert found["corecors.W119"].obj == "MIDDLEWARE"
-    assert "CommonMiddleware" in found["corecors.W119"].msg
-    assert "corecors.W119" not in by_id()  # first, as the test site has it
+    assert "corecors.W120" in found
+    assert found["corecors.W120"].obj == "MIDDLEWARE"
+    assert "CommonMiddleware" in found["corecors.W120"].msg
+    assert "corecors.W120" not in by_id()  # first, as the test site has it

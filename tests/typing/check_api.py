@@ -35,3 +35,9 @@ def safe() -> str | None:
 
 def wrap(app: object) -> CORSMiddleware:
     return CORSMiddleware(app, build())  # type: ignore[arg-type]  # not a WSGI app
+
+
+def websocket_handshake(config: Config, headers: list[tuple[bytes, bytes]]) -> bool:
+    checked = config.replace(check_websocket_origin=True, debug_refusals=False)
+    decision = decide(Request.from_asgi("GET", headers, websocket=True), checked)
+    return decision.respond and decision.status == 403
