@@ -132,9 +132,7 @@ def _holder(name: str, given: object, problems: list[Problem]) -> Holder | None:
         problems.extend(_renamed(name, config.warnings))
         return given
     problems.append(
-        Problem(
-            "CC004",
-            "error",
+        _wrong(
             name,
             given,
             f"is a {type(given).__name__}, not a corecors.Config or Policy",
@@ -142,6 +140,11 @@ def _holder(name: str, given: object, problems: list[Problem]) -> Holder | None:
         )
     )
     return None
+
+
+def _wrong(name: str, given: object, problem: str, fix: str) -> Problem:
+    """CC004: a setting of the wrong shape."""
+    return Problem("CC004", "error", name, given, problem, fix)
 
 
 def _renamed(name: str, found: Sequence[Problem]) -> list[Problem]:
@@ -158,9 +161,7 @@ def _path_regex(name: str, given: object, problems: list[Problem]) -> re.Pattern
         return given
     if not isinstance(given, str):
         problems.append(
-            Problem(
-                "CC004",
-                "error",
+            _wrong(
                 name,
                 given,
                 f"is a {type(given).__name__}, not a regex",
@@ -172,9 +173,7 @@ def _path_regex(name: str, given: object, problems: list[Problem]) -> re.Pattern
         return re.compile(given)
     except re.error as exc:
         problems.append(
-            Problem(
-                "CC004",
-                "error",
+            _wrong(
                 name,
                 given,
                 f"is not a valid regex ({exc})",
@@ -189,9 +188,7 @@ def _read_policies(
 ) -> tuple[tuple[re.Pattern[str], Holder], ...]:
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
         problems.append(
-            Problem(
-                "CC004",
-                "error",
+            _wrong(
                 setting,
                 given,
                 "is not a list of (regex, policy) pairs",
@@ -204,9 +201,7 @@ def _read_policies(
         name = f"{setting}[{i}]"
         if isinstance(entry, (str, bytes)) or not isinstance(entry, Sequence) or len(entry) != 2:
             problems.append(
-                Problem(
-                    "CC004",
-                    "error",
+                _wrong(
                     name,
                     entry,
                     "is not a (regex, policy) pair",

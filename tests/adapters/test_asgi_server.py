@@ -6,13 +6,12 @@ import asyncio
 import http.client
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-import uvicorn
+from servers import uvicorn_serving
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -125,27 +124,9 @@ def dispatch(routes: dict[str, ASGIApp], default: ASGIApp) -> ASGIApp:
 # -- the server --------------------------------------------------------------------------
 
 
-@contextmanager
-def serving(app: ASGIApp) -> Iterator[int]:
+def serving(app: ASGIApp) -> AbstractContextManager[int]:
     """Serve *app* with uvicorn on 127.0.0.1, a free port; yield the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=TIMEOUT)
-        sock.close()
+    return uvicorn_serving(app, lifespan="on")
 
 
 @pytest.fixture(scope="module")

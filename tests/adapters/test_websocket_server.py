@@ -12,16 +12,13 @@ application never runs.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
+from servers import uvicorn_serving
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
@@ -63,27 +60,9 @@ def application(opened: list[str]) -> Starlette:
     return Starlette(routes=[WebSocketRoute("/ws", echo)])
 
 
-@contextmanager
-def serving(app: Any, ws: str) -> Iterator[int]:
+def serving(app: Any, ws: str) -> AbstractContextManager[int]:
     """Serve *app* with uvicorn (WebSocket implementation *ws*) on 127.0.0.1."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    config = uvicorn.Config(app, ws=ws, lifespan="off", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=TIMEOUT)
-        sock.close()
+    return uvicorn_serving(app, ws=ws, lifespan="off")
 
 
 def without_extension(app: Any) -> Any:

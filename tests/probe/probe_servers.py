@@ -11,12 +11,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from servers import uvicorn_serving
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 HERE = Path(__file__).resolve().parent
@@ -43,26 +43,9 @@ def serve_wsgi(app: Callable[..., Any]) -> Iterator[int]:
         thread.join(timeout=TIMEOUT)
 
 
-@contextmanager
-def serve_asgi(app: Any) -> Iterator[int]:
+def serve_asgi(app: Any) -> AbstractContextManager[int]:
     """Serve an ASGI *app* with uvicorn in a thread; yield its port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=TIMEOUT)
-        sock.close()
+    return uvicorn_serving(app)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
