@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the request goes from a public page to a private-network address",
     )
+    ex.add_argument(
+        "--websocket",
+        action="store_true",
+        help="the page opens a WebSocket (new WebSocket()) instead of calling fetch()",
+    )
     ex.add_argument("--path", default="/", help="the request path, for display (default /)")
 
     li = sub.add_parser(

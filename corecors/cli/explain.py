@@ -28,6 +28,7 @@ from .browser import (
     readable_headers,
 )
 from .files import InputError, NotAConfig, load_config
+from .handshake import explain_handshake
 from .output import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -251,6 +252,15 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"  (corecors lint {args.config} lists every problem)\n"
         )
         return EXIT_BAD_INPUT
+
+    if args.websocket:
+        if request.method != "GET" or request.headers or request.credentials:
+            err.write(
+                "corecors explain: error: --websocket is a GET handshake: it takes no "
+                "--method, --header or --credentials (the browser sends the page's cookies)\n"
+            )
+            return EXIT_BAD_INPUT
+        return explain_handshake(config, args.config, kind, request, args.format, out)
 
     if request.method in FORBIDDEN_METHODS or request.method.upper() in FORBIDDEN_METHODS:
         verdict = (

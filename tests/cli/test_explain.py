@@ -382,3 +382,39 @@ def test_a_file_that_is_neither_toml_nor_json_is_not_a_config_file(run: Run, wri
     (finding,) = linted.json()["findings"]
     assert finding["code"] == "CC001"
     assert "not a corecors config file" in finding["message"]
+
+
+WS = {"allow_origins": [APP], "check_websocket_origin": True}
+
+
+def test_websocket_from_a_disallowed_page_is_refused_with_403(run: Run, write: Write) -> None:
+    result = run("explain", write("ws.json", WS), "--origin", "https://evil.example",
+                 "--websocket", "--format", "json")
+    assert result.code == 1
+    data = result.json()
+    assert data["handshake"]["status"] == 403
+    assert data["handshake"]["reasons"][0]["code"] == "websocket_origin_not_allowed"
+    assert ("Upgrade", "websocket") in map(tuple, data["handshake"]["request_headers"])
+    assert data["fix"].startswith("add 'https://evil.example' to allow_origins")
+
+
+def test_websocket_from_an_allowed_page_opens(run: Run, write: Write) -> None:
+    result = run("explain", write("ws.json", WS), "--origin", APP, "--websocket")
+    assert result.code == 0
+    assert "opens: the Origin is allowed" in result.out
+
+
+def test_websocket_unchecked_opens_and_says_so(run: Run, write: Write) -> None:
+    path = write("c.json", {"allow_origins": [APP]})
+    result = run("explain", path, "--origin", "https://evil.example", "--websocket",
+                 "--format", "json")
+    assert result.code == 0
+    assert "check_websocket_origin is off" in result.json()["verdict"]
+    assert result.json()["fix"].startswith("set check_websocket_origin")
+
+
+def test_websocket_takes_no_method_or_headers(run: Run, write: Write) -> None:
+    result = run("explain", write("ws.json", WS), "--origin", APP, "--websocket",
+                 "--method", "PUT")
+    assert result.code == 2
+    assert "--websocket is a GET handshake" in result.err
