@@ -168,6 +168,10 @@ def judge(exchanges: Sequence[Exchange], settings: Settings) -> list[Finding]:
             ]
             if told:
                 add("CP010", f"Origin {p.origin} is told {', '.join(told)}", e)
+    # corecors's debug_refusals left on: every refusal names its reasons.
+    disclosing = next((e for e in done if e.get("Corecors-Refusal") is not None), None)
+    if disclosing is not None:
+        add("CP012", f"Corecors-Refusal: {disclosing.get('Corecors-Refusal')}", disclosing)
     # A server that allows every origin allows the attacker-made ones too:
     # one finding says it.
     if any(code == "CP001" for code, _ in found):

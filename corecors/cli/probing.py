@@ -117,6 +117,11 @@ CODES: dict[str, tuple[str, str]] = {
         "a request from an origin you allow fails the browser's CORS check",
         "allow that origin, method and headers in the CORS policy the deployment serves",
     ),
+    "CP012": (
+        "refusals carry a Corecors-Refusal header: debug_refusals is on, and tells "
+        "anybody how the policy is built",
+        "turn debug_refusals off outside development",
+    ),
 }
 
 

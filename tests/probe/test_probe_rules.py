@@ -140,6 +140,23 @@ def test_an_allowed_origin_that_is_refused(serve: Callable[[WSGIApp], int]) -> N
     assert code == 1
 
 
+def test_debug_refusals_left_on_is_found(serve: Callable[[WSGIApp], int]) -> None:
+    from corecors.adapters.wsgi import CORSMiddleware
+
+    def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    on = serve(CORSMiddleware(inner, allow_origins=[APP], debug_refusals=True))
+    code, report = run(on, "--origin", APP)
+    assert {f["code"] for f in report["findings"]} == {"CP012"}
+    assert "origin_not_allowed" in report["findings"][0]["detail"]
+    assert code == 1
+    off = serve(CORSMiddleware(inner, allow_origins=[APP]))
+    code_off, report_off = run(off, "--origin", APP)
+    assert (code_off, report_off["findings"]) == (0, [])
+
+
 def test_text_output_names_code_explanation_and_fix(serve: Callable[[WSGIApp], int]) -> None:
     port = serve(hand_written(lambda o: True, []))
     code, text = run(port, "--origin", APP, fmt="text")
