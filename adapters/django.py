@@ -82,7 +82,6 @@ __all__ = [
     "PREFIX",
     "CorecorsAppConfig",
     "CorsMiddleware",
-    "Scopes",
     "check_settings",
     "cors_policy",
     "read_settings",

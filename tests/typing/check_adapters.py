@@ -41,7 +41,8 @@ def proxy(upstream: list[list[str]]) -> list[list[str]]:
 def django_view_policies() -> None:
     from django.http import HttpRequest, HttpResponse
 
-    from corecors.adapters.django import CorsMiddleware, Scopes, cors_policy, read_settings
+    from corecors import Scopes
+    from corecors.adapters.django import CorsMiddleware, cors_policy, read_settings
 
     @cors_policy(allow_origins=["https://partner.example.com"], allow_methods=["GET"])
     def feed(request: HttpRequest) -> HttpResponse:
