@@ -21,6 +21,7 @@ from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
+from ._trial import TrialCounts
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -35,6 +36,7 @@ __all__ = [
     "Problem",
     "Reading",
     "Request",
+    "TrialCounts",
     "__version__",
     "decide",
     "decide_cgi",

@@ -6,8 +6,11 @@ lookup sets, header values, and whole Decisions for the common answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 from ._fetch import SAFELISTED_METHODS
-from ._model import Decision, Header
+from ._model import Decision, Header, Request
 from ._options import Options
 from ._origins import OriginMatcher
 from ._syntax import TOKEN
@@ -33,6 +36,16 @@ NO_BODY = ("Content-Length", "0")
 
 def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> Decision:
     return Decision("not_cors", False, (reason,), False, None, (), vary, untouched)
+
+
+class Trial(Protocol):
+    """What decide() hands a request to when a report-only trial runs.
+
+    decide() passes itself along, so that the trial (a layer above the
+    Config) needs no import of it.
+    """
+
+    def decide(self, request: Request, decide: Callable[[Request, Any], Decision]) -> Decision: ...
 
 
 class Compiled:
@@ -72,11 +85,14 @@ class Compiled:
         "refused",
         "static_actual",
         "status",
+        "trial",
         "untouched_ws",
         "vary",
     )
 
     def __init__(self, config: Options) -> None:
+        # A report-only trial (corecors._trial) puts a gate here; see decide().
+        self.trial: Trial | None = None
         self.enabled = config.enabled
         self.credentials = credentials = config.allow_credentials
         self.any_origin = any_origin = config.any_origin
