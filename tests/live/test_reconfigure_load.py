@@ -92,7 +92,7 @@ def expected(send: Callable[[Config], list[Answer]]) -> list[set[Answer]]:
     """Per request, the two answers allowed: ONE's and TWO's."""
     one, two = send(ONE), send(TWO)
     assert one != two
-    return [{a, b} for a, b in zip(one, two)]
+    return [{a, b} for a, b in zip(one, two, strict=True)]
 
 
 def load(send_one: Callable[[int], Answer], policy: Policy) -> tuple[int, list[str]]:
@@ -115,7 +115,7 @@ def load(send_one: Callable[[int], Answer], policy: Policy) -> tuple[int, list[s
             index = (i + n) % len(REQUESTS)
             try:
                 got = send_one(index)
-            except Exception as error:  # noqa: BLE001 - every error is a failure to report
+            except Exception as error:  # every error is a failure to report
                 with lock:
                     failures.append(f"request {index}: {error!r}")
                 continue
