@@ -18,6 +18,7 @@ from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
 from ._django_cors_headers import read_django_cors_headers
 from ._errors import PROBLEM_CODES, ConfigError, Problem
+from ._files import read_file, read_text
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
@@ -42,9 +43,11 @@ __all__ = [
     "decide_cgi",
     "merge_vary",
     "read_django_cors_headers",
+    "read_file",
     "read_gravitee",
     "read_mapping",
     "read_options",
+    "read_text",
     "reconfigured",
     "resolve_config",
 ]
