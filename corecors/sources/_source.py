@@ -110,7 +110,7 @@ class Source(ABC):
         self._close()
         what = f"{type(exc).__name__}: {exc}".strip()
         self.report(
-            ("down", what),
+            ("down",),  # once per outage, whatever each retry's error says
             logging.WARNING,
             "%s is unreachable (%s); the last good policy stays in force, retrying",
             self.name,

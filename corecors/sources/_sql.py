@@ -66,7 +66,8 @@ def merge_rows(
     the origin itself. A row that is not text, is longer than an Origin can
     be, is ``*``, or is not a valid origin (a path, ``null``, a typo) is
     skipped with a ``CC005`` problem named ``where[index]``; it never makes
-    the merge fail. Duplicates are kept once.
+    the merge fail. Duplicates are kept once. A source logs the skipped rows
+    when they change, not on every poll.
 
     >>> config, skipped = merge_rows([("https://a.example",), (None,), ("https://b.example/x",)])
     >>> config.allow_origins
@@ -181,8 +182,9 @@ class SQLSource(Source):
     """Keep *policy* equal to *base* plus the origins in a SQL table.
 
     Every *interval* seconds (and on each NOTIFY with ``listen=``) the
-    source runs *query* (by default ``SELECT column FROM table``), and when
-    the rows changed, builds the merged Config in its own thread and puts
+    source runs *query* (by default ``SELECT column FROM table ORDER BY
+    column``; a query of your own should order its rows too), and when the
+    rows changed, builds the merged Config in its own thread and puts
     it in force. Rows that are not valid origins are skipped and logged
     once per change (see :func:`merge_rows`); a database that is down keeps
     the last good policy, is logged once, and is retried with backoff.
@@ -214,7 +216,9 @@ class SQLSource(Source):
     ) -> None:
         if query is None:
             # Both names are checked plain identifiers, not values.
-            query = f"SELECT {_identifier(column, 'column')} FROM {_identifier(table, 'table')}"  # noqa: S608
+            name = _identifier(column, "column")
+            # Ordered, so that the same rows compare equal from one poll to the next.
+            query = f"SELECT {name} FROM {_identifier(table, 'table')} ORDER BY {name}"  # noqa: S608
         super().__init__(policy, interval=interval, name=f"tenant origins ({query})")
         if not callable(connect):
             raise TypeError("connect must be a callable that returns a DB-API connection")
@@ -266,7 +270,9 @@ class SQLSource(Source):
         self.problems = problems
         if problems:
             self.report(
-                ("skipped", tuple(problems)),
+                # The bad values, not their row numbers: a good row added
+                # before them is no news.
+                ("skipped", tuple(sorted(repr((p.value, p.problem)) for p in problems))),
                 logging.WARNING,
                 "%s: %d of %d rows skipped:\n%s",
                 self.name,
@@ -292,7 +298,14 @@ class SQLSource(Source):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
-                for _ in connection.notifies(timeout=min(left, 0.2), stop_after=1):
+                # psycopg's generator holds the connection's lock until it
+                # is closed: close it before anything else uses the connection.
+                notes = connection.notifies(timeout=min(left, 0.2), stop_after=1)
+                try:
+                    arrived = next(notes, None) is not None
+                finally:
+                    notes.close()
+                if arrived:
                     # Drain what else arrived with it: one reload for a burst.
                     for _ in connection.notifies(timeout=0.01):
                         pass

@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -434,10 +435,10 @@ class Notifying:
     def rollback(self) -> None:
         raise AssertionError("an autocommit connection needs no rollback")
 
-    def notifies(self, timeout: float, stop_after: int | None = None) -> list[str]:
+    def notifies(self, timeout: float, stop_after: int | None = None) -> Iterator[str]:
         if self.broken:
             raise OSError("server closed the connection")
-        return self.notes.pop(0) if self.notes else []
+        yield from self.notes.pop(0) if self.notes else []
 
     def close(self) -> None:
         self.inner.close()

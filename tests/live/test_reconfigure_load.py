@@ -80,7 +80,7 @@ def environ_for(method: str, headers: dict[str, str]) -> dict[str, Any]:
 def call_wsgi(middleware: WSGIMiddleware, index: int) -> Answer:
     seen: list[Any] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
+    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
         seen.append((int(status.split()[0]), headers))
 
     body = b"".join(middleware(environ_for(*REQUESTS[index]), start_response))
