@@ -18,10 +18,12 @@ from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
 from ._django_cors_headers import read_django_cors_headers
 from ._errors import PROBLEM_CODES, ConfigError, Problem
+from ._files import read_file, read_text
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
 from ._scopes import Scopes, middleware_order, read_scoped
+from ._trial import TrialCounts
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -37,16 +39,19 @@ __all__ = [
     "Reading",
     "Request",
     "Scopes",
+    "TrialCounts",
     "__version__",
     "decide",
     "decide_cgi",
     "merge_vary",
     "middleware_order",
     "read_django_cors_headers",
+    "read_file",
     "read_gravitee",
     "read_mapping",
     "read_options",
     "read_scoped",
+    "read_text",
     "reconfigured",
     "resolve_config",
 ]

@@ -7,9 +7,11 @@ lookup sets, header values, and whole Decisions for the common answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ._fetch import SAFELISTED_METHODS
-from ._model import Decision, Header
+from ._model import Decision, Header, Request
 from ._options import Options
 from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
 from ._syntax import TOKEN
@@ -60,6 +62,16 @@ def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> De
     return Decision("not_cors", False, (reason,), False, None, (), vary, untouched)
 
 
+class Trial(Protocol):
+    """What decide() hands a request to when a report-only trial runs.
+
+    decide() passes itself along, so that the trial (a layer above the
+    Config) needs no import of it.
+    """
+
+    def decide(self, request: Request, decide: Callable[[Request, Any], Decision]) -> Decision: ...
+
+
 class Compiled:
     __slots__ = (
         "acah",
@@ -100,6 +112,7 @@ class Compiled:
         "static_actual",
         "static_headers",
         "status",
+        "trial",
         "untouched_ws",
         "vary",
         "ws_check",
@@ -108,6 +121,8 @@ class Compiled:
     )
 
     def __init__(self, config: Options) -> None:
+        # A report-only trial (corecors._trial) puts a gate here; see decide().
+        self.trial: Trial | None = None
         self.enabled = config.enabled
         self.credentials = credentials = config.allow_credentials
         self.any_origin = any_origin = config.any_origin

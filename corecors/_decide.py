@@ -32,7 +32,10 @@ def decide(request: Request, config: Config | Policy) -> Decision:
         # to refusing those whose Origin the policy does not allow.
         return c.websocket(request.origin) if c.ws_check else c.untouched_ws
     if not c.enabled:
-        return c.disabled
+        # A report-only trial's gate says "not enabled", so that a config
+        # without a trial pays nothing for the feature: see corecors._trial.
+        trial = c.trial
+        return c.disabled if trial is None else trial.decide(request, decide)
     origin = request.origin
     if origin is None:
         return c.no_origin

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from ._compiled import Compiled
 from ._config import Config
 from ._errors import ConfigError
 from ._syntax import article
+from ._trial import TrialCounter, TrialCounts, gate
 
 __all__ = ["Policy", "reconfigured", "resolve_config"]
 
@@ -29,36 +31,89 @@ class Policy:
     True
     """
 
-    __slots__ = ("_c", "_config")
+    __slots__ = ("_c", "_config", "_counter", "_lock", "_trial")
 
     _c: Compiled
     _config: Config
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, report_only: Config | None = None) -> None:
+        self._lock = threading.Lock()
+        self._trial: Config | None = None
+        self._counter: TrialCounter | None = None
         self.reconfigure(config)
+        if report_only is not None:
+            self.report_only(report_only)
 
     @property
     def config(self) -> Config:
         """The Config in force."""
         return self._config
 
+    @property
+    def trial(self) -> Config | None:
+        """The Config on report-only trial, or None."""
+        return self._trial
+
+    @property
+    def trial_counts(self) -> TrialCounts:
+        """What the current (or the last) report-only trial has counted.
+
+        >>> from corecors import Config, Policy, Request, decide
+        >>> policy = Policy(Config(allow_origins=["https://a.example"]),
+        ...                 report_only=Config(allow_origins=["https://b.example"]))
+        >>> decide(Request("GET", origin="https://a.example"), policy).allowed
+        True
+        >>> policy.trial_counts
+        TrialCounts(decided=1, differ=1, would_refuse=1, would_allow=0)
+        """
+        counter = self._counter
+        return TrialCounts() if counter is None else counter.snapshot()
+
     def reconfigure(self, config: Config) -> None:
-        """Put *config* in force. Anything but a Config raises and changes nothing."""
-        if not isinstance(config, Config):
-            raise ConfigError.one(
-                "CC004",
-                "config",
-                config,
-                f"is {article(type(config).__name__)}, not a corecors.Config",
-                "build the new policy with Config(...) first; the one in force stays",
-            )
-        # One tuple assignment would not be atomic for readers of two
-        # attributes; decide() reads only _c, so set _c last.
-        self._config = config
-        self._c = config._c
+        """Put *config* in force. Anything but a Config raises and changes nothing.
+
+        A report-only trial keeps running (and counting) against the new config.
+        """
+        _check(config, "config")
+        with self._lock:  # writers only; decide() reads _c and takes no lock
+            # One tuple assignment would not be atomic for readers of two
+            # attributes; decide() reads only _c, so set _c last.
+            self._config = config
+            self._c = gate(config, self._trial, self._counter)
+
+    def report_only(self, config: Config | None) -> None:
+        """Decide every request under *config* too, without enforcing it.
+
+        Each request whose two decisions differ is logged, one line on the
+        ``corecors.report_only`` logger at INFO (the request kind and reason
+        codes, never a request value), and counted in :attr:`trial_counts`,
+        which starts again from zero. ``None`` ends the trial (its counts
+        stay readable). Anything else but a Config raises and changes nothing.
+        """
+        if config is not None:
+            _check(config, "report_only")
+        with self._lock:
+            self._trial = config
+            if config is not None:
+                self._counter = TrialCounter()
+            self._c = gate(self._config, config, self._counter)
 
     def __repr__(self) -> str:
-        return f"Policy({self._config!r})"
+        trial = self._trial
+        if trial is None:
+            return f"Policy({self._config!r})"
+        return f"Policy({self._config!r}, report_only={trial!r})"
+
+
+def _check(config: object, option: str) -> None:
+    if not isinstance(config, Config):
+        raise ConfigError.one(
+            "CC004",
+            option,
+            config,
+            f"is {article(type(config).__name__)}, not a corecors.Config",
+            "build the new policy with Config(...) first; the one in force stays",
+        )
 
 
 def reconfigured(current: Config | Policy, config: Config) -> Policy:

@@ -16,6 +16,9 @@ PUBLIC = [
     pytest.param(corecors.Decision, id="Decision"),
     pytest.param(corecors.decide, id="decide"),
     pytest.param(corecors.merge_vary, id="merge_vary"),
+    pytest.param(corecors.Policy, id="Policy"),
+    pytest.param(corecors.read_file, id="read_file"),
+    pytest.param(corecors.read_text, id="read_text"),
 ]
 
 

@@ -1,0 +1,110 @@
+"""Policy files: a TOML or JSON file of corecors options, or a Gravitee export.
+
+:func:`read_file` never raises on what a file holds: a file that cannot be
+read, is not TOML or JSON, or is not a policy is a :class:`Reading` with a
+``CC001`` or ``CC002`` problem, so that a reloader can log it and keep the
+policy it has. What a file is read as:
+
+- a ``[corecors]`` table (or ``[tool.corecors]``, as in pyproject.toml):
+  corecors options;
+- otherwise, any Gravitee key at the top (``allowOrigin``, ``proxy``,
+  ``listeners``, ``api``, ``definitionVersion``, ...): a Gravitee cors
+  object or API definition;
+- otherwise: corecors options at the top level.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._errors import Problem
+from ._readers import KEYS, Reading, read_gravitee, read_options
+
+__all__ = ["read_file", "read_text"]
+
+_GRAVITEE_MARKERS = (frozenset(KEYS) - {"enabled"}) | {
+    "proxy",
+    "listeners",
+    "api",
+    "cors",
+    "definitionVersion",
+    "gravitee",
+}
+
+
+def _unreadable(path: str, problem: str, fix: str, code: str = "CC001") -> Reading:
+    return Reading({}, (Problem(code, "error", "file", path, problem, fix),))
+
+
+def read_file(path: str | Path) -> Reading:
+    """Read a policy file into Config options and problems; never raises.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+    ...     _ = f.write('allow_origins = ["https://a.example"]')
+    >>> read_file(f.name).options
+    {'allow_origins': ['https://a.example']}
+    >>> os.unlink(f.name)
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _unreadable(
+            str(path),
+            f"cannot be read ({exc.strerror or exc})",
+            "check the path; corecors reads TOML and JSON files",
+        )
+    return read_text(data, str(path))
+
+
+def read_text(data: bytes | str, name: str = "file") -> Reading:
+    """:func:`read_file` for a file's contents; *name* says how it was named.
+
+    >>> [p.code for p in read_text('{"allow_origins": ["https://a.example"', "x.json").problems]
+    ['CC001']
+    """
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        return _unreadable(name, "is not UTF-8 text", "save the file as UTF-8 TOML or JSON")
+    suffix = Path(name).suffix.lower()
+    if suffix == ".toml":
+        tries = ["TOML"]
+    elif suffix == ".json":
+        tries = ["JSON"]
+    elif text.lstrip().startswith("{"):
+        tries = ["JSON", "TOML"]
+    else:
+        tries = ["TOML", "JSON"]
+    first_error = ""
+    document: Any = None
+    for syntax in tries:
+        try:
+            document = json.loads(text) if syntax == "JSON" else tomllib.loads(text)
+            break
+        except json.JSONDecodeError as exc:
+            problem = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        except tomllib.TOMLDecodeError as exc:
+            problem = f"is not valid TOML: {exc}"
+        first_error = first_error or problem
+    else:
+        return _unreadable(name, first_error, "correct the syntax at the place named")
+    if not isinstance(document, Mapping):
+        return _unreadable(
+            name,
+            f"holds a JSON {type(document).__name__}, not an object",
+            'write the options as an object, such as {"allow_origins": [...]}',
+            "CC002",
+        )
+    tool = document.get("tool")
+    if isinstance(document.get("corecors"), Mapping):
+        return read_options(document["corecors"], "corecors")
+    if isinstance(tool, Mapping) and isinstance(tool.get("corecors"), Mapping):
+        return read_options(tool["corecors"], "tool.corecors")
+    if _GRAVITEE_MARKERS & document.keys():
+        return read_gravitee(document)
+    return read_options(document)
