@@ -30,7 +30,11 @@ def decide(request: Request, config: Config | Policy) -> Decision:
     if request.websocket:
         # RFC 6455 handshakes are not CORS; check_websocket_origin opts in
         # to refusing those whose Origin the policy does not allow.
-        return c.websocket(request.origin) if c.ws_check else c.untouched_ws
+        if c.ws_check:
+            return c.websocket(request.origin)
+        # A report-only trial's gate checks nothing itself: both configs decide.
+        trial = c.trial
+        return c.untouched_ws if trial is None else trial.decide(request, decide)
     if not c.enabled:
         # A report-only trial's gate says "not enabled", so that a config
         # without a trial pays nothing for the feature: see corecors._trial.

@@ -24,9 +24,9 @@ from typing import Any
 from ._errors import Problem
 from ._readers import KEYS, Reading, read_gravitee, read_options
 
-__all__ = ["read_file", "read_text"]
+__all__ = ["GRAVITEE_MARKERS", "parse_document", "read_file", "read_text"]
 
-_GRAVITEE_MARKERS = (frozenset(KEYS) - {"enabled"}) | {
+GRAVITEE_MARKERS = (frozenset(KEYS) - {"enabled"}) | {
     "proxy",
     "listeners",
     "api",
@@ -67,32 +67,10 @@ def read_text(data: bytes | str, name: str = "file") -> Reading:
     >>> [p.code for p in read_text('{"allow_origins": ["https://a.example"', "x.json").problems]
     ['CC001']
     """
-    try:
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    except UnicodeDecodeError:
-        return _unreadable(name, "is not UTF-8 text", "save the file as UTF-8 TOML or JSON")
-    suffix = Path(name).suffix.lower()
-    if suffix == ".toml":
-        tries = ["TOML"]
-    elif suffix == ".json":
-        tries = ["JSON"]
-    elif text.lstrip().startswith("{"):
-        tries = ["JSON", "TOML"]
-    else:
-        tries = ["TOML", "JSON"]
-    first_error = ""
-    document: Any = None
-    for syntax in tries:
-        try:
-            document = json.loads(text) if syntax == "JSON" else tomllib.loads(text)
-            break
-        except json.JSONDecodeError as exc:
-            problem = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        except tomllib.TOMLDecodeError as exc:
-            problem = f"is not valid TOML: {exc}"
-        first_error = first_error or problem
-    else:
-        return _unreadable(name, first_error, "correct the syntax at the place named")
+    parsed = parse_document(data, name)
+    if isinstance(parsed, Problem):
+        return Reading({}, (parsed,))
+    _, document = parsed
     if not isinstance(document, Mapping):
         return _unreadable(
             name,
@@ -105,6 +83,53 @@ def read_text(data: bytes | str, name: str = "file") -> Reading:
         return read_options(document["corecors"], "corecors")
     if isinstance(tool, Mapping) and isinstance(tool.get("corecors"), Mapping):
         return read_options(tool["corecors"], "tool.corecors")
-    if _GRAVITEE_MARKERS & document.keys():
+    if GRAVITEE_MARKERS & document.keys():
         return read_gravitee(document)
     return read_options(document)
+
+
+def parse_document(data: bytes | str, name: str) -> tuple[str, Any] | Problem:
+    """``("TOML" | "JSON", document)``, or the ``CC001`` problem that stops it.
+
+    A ``.toml`` file is TOML and a ``.json`` file JSON; anything else is
+    tried as JSON, then as TOML (TOML first unless it starts with ``{``).
+    Named neither and parsing as neither, it is not a config file at all (a
+    YAML or Python file, say), rather than a TOML file with a typo.
+    """
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        return _unreadable(
+            name, "is not UTF-8 text", "save the file as UTF-8 TOML or JSON"
+        ).problems[0]
+    suffix = Path(name).suffix.lower()
+    if suffix == ".toml":
+        tries = ["TOML"]
+    elif suffix == ".json":
+        tries = ["JSON"]
+    elif text.lstrip().startswith("{"):
+        tries = ["JSON", "TOML"]
+    else:
+        tries = ["TOML", "JSON"]
+    first_error = ""
+    for syntax in tries:
+        try:
+            return syntax, (json.loads(text) if syntax == "JSON" else tomllib.loads(text))
+        except json.JSONDecodeError as exc:
+            problem = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        except tomllib.TOMLDecodeError as exc:
+            problem = f"is not valid TOML: {exc}"
+        first_error = first_error or problem
+    if tries == ["TOML", "JSON"]:
+        return Problem(
+            "CC001",
+            "error",
+            "file",
+            name,
+            "is not a corecors config file: it is neither TOML nor JSON",
+            "write the options in a .toml file (top-level keys or a [corecors] table) "
+            "or a .json file, or pass a Gravitee export",
+        )
+    return Problem(
+        "CC001", "error", "file", name, first_error, "correct the syntax at the place named"
+    )

@@ -90,6 +90,7 @@ class _Gate(Compiled):
         self.enabled = False
         self.trial = self
         self.untouched_ws = enforced._c.untouched_ws
+        self.ws_check = False  # a handshake goes to decide() on both configs too
         self.enforced = enforced
         self.tried = tried
         self.counter = counter

@@ -42,7 +42,7 @@ nitpicky = True
 # Flask cannot be linked; they are still shown.
 nitpick_ignore_regex = [
     (r"py:.*", r"(re|collections\.abc|typing|_typeshed|_typeshed\.wsgi|types|flask|"
-               r"werkzeug|django|asgiref|http|logging|threading)(\..*)?"),
+               r"werkzeug|django|asgiref|http|logging|threading|pathlib|os|asyncio)(\..*)?"),
     (r"py:.*", r"(Iterable|Mapping|Sequence|Callable|Iterator|Any|Literal|Pattern|"
                r"Header|Kind|StrList|RegexList|Pairs|F|T|WSGIApplication|"
                r"WSGIEnvironment|StartResponse|ResponseReturnValue|Blueprint|Flask)"),

@@ -100,8 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict), 2 a file could not be read.",
     )
     li.add_argument(
-        "config", metavar="CONFIG", nargs="+", help="TOML or JSON options, or a Gravitee export"
+        "config", metavar="CONFIG", nargs="*", help="TOML or JSON options, or a Gravitee export"
     )
+    li.add_argument(
+        "--sql",
+        metavar="URL",
+        help="also lint a table of tenant origins, as corecors.sources.SQLSource reads it: "
+        "sqlite:///PATH or postgresql://USER@HOST/DB (needs the postgres extra)",
+    )
+    li.add_argument("--table", default="cors_origins", help="with --sql: the table")
+    li.add_argument("--column", default="origin", help="with --sql: the origin column")
+    li.add_argument("--query", help="with --sql: the query the source runs, if your own")
     li.add_argument("--strict", action="store_true", help="fail on warnings too")
     li.add_argument(
         "--from",

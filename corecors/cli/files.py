@@ -8,16 +8,14 @@ module only finds the document and says what it is.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._config import Config
-from .._errors import ConfigError
-from .._readers import KEYS as GRAVITEE_KEYS
+from .._errors import ConfigError, Problem
+from .._files import GRAVITEE_MARKERS, parse_document
 from .._readers import Reading, find_cors, read_cors, read_no_cors, read_options
 
 __all__ = ["InputError", "NotAConfig", "Source", "classify", "load_config", "read_document"]
@@ -35,8 +33,8 @@ class InputError(Exception):
 def read_document(path: str) -> tuple[str, Any]:
     """Read *path* as TOML or JSON; return ``("TOML" | "JSON", document)``.
 
-    ``.toml`` files are TOML and ``.json`` files JSON; anything else is tried
-    as JSON, then as TOML.
+    The core's rules (``corecors._files.parse_document``), the same a live
+    ``corecors.sources.FileSource`` reads by.
     """
     try:
         data = Path(path).read_bytes()
@@ -45,52 +43,13 @@ def read_document(path: str) -> tuple[str, Any]:
             f"cannot be read ({exc.strerror or exc})",
             "check the path; corecors reads TOML and JSON files",
         ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text", "save the file as UTF-8 TOML or JSON") from None
-    suffix = Path(path).suffix.lower()
-    tries: list[str] = (
-        ["TOML"]
-        if suffix == ".toml"
-        else ["JSON"]
-        if suffix == ".json"
-        else ["JSON", "TOML"]
-        if text.lstrip().startswith("{")
-        else ["TOML", "JSON"]
-    )
-    first_error = ""
-    for syntax in tries:
-        try:
-            if syntax == "JSON":
-                return syntax, json.loads(text)
-            return syntax, tomllib.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        except tomllib.TOMLDecodeError as exc:
-            problem = f"is not valid TOML: {exc}"
-        first_error = first_error or problem
-    if len(tries) == 2 and tries[0] == "TOML":
-        # Named neither .toml nor .json, and neither parses: not ours at all
-        # (a YAML or Python file, say), rather than a TOML file with a typo.
-        raise InputError(
-            "is not a corecors config file: it is neither TOML nor JSON",
-            "write the options in a .toml file (top-level keys or a [corecors] table) "
-            "or a .json file, or pass a Gravitee export",
-        )
-    raise InputError(first_error, "correct the syntax at the place named")
+    parsed = parse_document(data, path)
+    if isinstance(parsed, Problem):
+        raise InputError(parsed.problem, parsed.fix)
+    return parsed
 
 
 # -- what a file holds -------------------------------------------------------------
-
-_GRAVITEE_MARKERS = frozenset(GRAVITEE_KEYS) - {"enabled"} | {
-    "proxy",
-    "listeners",
-    "api",
-    "cors",
-    "definitionVersion",
-    "gravitee",
-}
 
 
 class NotAConfig(Exception):
@@ -178,7 +137,7 @@ def classify(file: str, syntax: str, document: Any) -> list[Source]:
         return [
             Source(file, f"corecors options, {syntax}", False, "tool.corecors", tool["corecors"])
         ]
-    if not _GRAVITEE_MARKERS & document.keys():
+    if not GRAVITEE_MARKERS & document.keys():
         return [Source(file, f"corecors options, {syntax}", False, "", document)]
     kind = _gravitee_version(document)
     try:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
+from .._config import Config
 from .._django_cors_headers import read_django_cors_headers
 from .._errors import PROBLEM_CODES, Problem, Severity
 from .files import InputError, NotAConfig, classify, read_document
 from .output import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, Style, count, show, use_colour, wrap
 
-__all__ = ["Finding", "lint_file", "run_lint"]
+__all__ = ["Finding", "lint_file", "lint_sql", "run_lint"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,61 @@ def lint_file(path: str, reader: str = "auto") -> tuple[list[Finding], list[str]
     return findings, kinds, True
 
 
+def _connector(url: str) -> Callable[[], Any]:
+    """A DB-API connect callable for *url*: ``sqlite:///PATH`` or ``postgresql://…``."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        # Read-only: lint never writes, and never creates a missing database.
+        return lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            import psycopg
+        except ImportError:
+            raise InputError(
+                "needs psycopg to read PostgreSQL",
+                "install corecors with the postgres extra: python3 -m pip install '.[postgres]'",
+            ) from None
+        return lambda: psycopg.connect(url, connect_timeout=10)
+    raise InputError(
+        "is not a database URL corecors reads",
+        "write sqlite:///path/to/file.db or postgresql://user@host/dbname",
+    )
+
+
+def lint_sql(
+    url: str, table: str, column: str, query: str | None
+) -> tuple[list[Finding], list[str], bool]:
+    """Lint a tenant-origins table as :class:`corecors.sources.SQLSource` reads it."""
+    from .._policy import Policy
+    from ..sources import SQLSource, lint_rows
+
+    shown = url.split("@")[-1] if "@" in url else url  # never print a password
+    try:
+        source = SQLSource(_connector(url), Policy(Config()), table=table, column=column,
+                           query=query)  # fmt: skip
+        try:
+            rows = source.read_rows()
+        finally:
+            source.stop()
+    except InputError as exc:
+        return [_file_problem("CC001", shown, exc.message, exc.fix)], [], False
+    except Exception as exc:  # the driver's own errors: an unreachable server, a bad query
+        message = f"cannot be read ({type(exc).__name__}: {str(exc).strip() or 'no detail'})"
+        fix = "check the URL, the table and the query; lint reads it as the source would"
+        return [_file_problem("CC001", shown, message, fix)], [], False
+    findings = [Finding.of(shown, p) for p in lint_rows(rows, where=source.table)]
+    return findings, [f"tenant origins, {len(rows)} rows ({source.query})"], True
+
+
 def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     style = Style(use_colour(args.color, out))
+    if not args.config and not args.sql:
+        sys.stderr.write("corecors lint: error: give CONFIG files, --sql URL, or both\n")
+        return EXIT_BAD_INPUT
     results = [(path, *lint_file(path, args.source)) for path in args.config]
+    if args.sql:
+        shown = args.sql.split("@")[-1] if "@" in args.sql else args.sql
+        results.append((shown, *lint_sql(args.sql, args.table, args.column, args.query)))
     findings = [f for _, fs, _, _ in results for f in fs]
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors

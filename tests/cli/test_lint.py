@@ -360,3 +360,48 @@ def test_lint_of_clean_django_cors_headers_settings(run: Run, write: Write) -> N
     result = run("lint", "--from", "django-cors-headers", path)
     assert result.code == 0
     assert "django-cors-headers settings" in result.out
+
+
+def _tenants(tmp_path: Path, *origins: object) -> str:
+    import sqlite3
+
+    db = tmp_path / "tenants.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE cors_origins (origin TEXT)")
+        connection.executemany("INSERT INTO cors_origins VALUES (?)", [(o,) for o in origins])
+    connection.close()
+    return f"sqlite:///{db}"
+
+
+def test_lint_sql_reports_every_bad_row(run: Run, tmp_path: Path) -> None:
+    url = _tenants(tmp_path, "https://t1.example", "https://t2.example/path", None, "x" * 10_000)
+    status, items = findings(run, "--sql", url)
+    assert status == 1
+    assert [f["code"] for f in items] == ["CC005"] * 3
+    assert all(f["path"].startswith("cors_origins[") for f in items)
+    result = run("lint", "--sql", url)
+    assert "tenant origins, 4 rows" in result.out
+
+
+def test_lint_sql_of_a_clean_table_with_a_config_file(run: Run, write: Write,
+                                                      tmp_path: Path) -> None:
+    url = _tenants(tmp_path, "https://t1.example", "https://t2.example")
+    path = write("c.json", {"allow_origins": ["https://app.example"]})
+    result = run("lint", path, "--sql", url)
+    assert result.code == 0, result.out
+    assert result.out.count(": ok") == 2
+
+
+def test_lint_sql_that_cannot_be_read_exits_2(run: Run, tmp_path: Path) -> None:
+    status, items = findings(run, "--sql", f"sqlite:///{tmp_path / 'missing.db'}")
+    assert status == 2
+    assert [f["code"] for f in items] == ["CC001"]
+    status, items = findings(run, "--sql", "mysql://db/x")
+    assert status == 2
+    assert "not a database URL" in items[0]["message"]
+
+
+def test_lint_needs_files_or_sql(run: Run) -> None:
+    result = run("lint")
+    assert result.code == 2
+    assert "give CONFIG files, --sql URL, or both" in result.err

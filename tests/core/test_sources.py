@@ -500,3 +500,14 @@ def test_the_sources_docstring_examples_run(name: str) -> None:
     for test in tests:
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_a_file_that_is_neither_toml_nor_json_is_not_a_config_file() -> None:
+    from corecors import read_text
+
+    (problem,) = read_text("allow_origins:\n  - https://a.example\n", "cors.yaml").problems
+    assert problem.code == "CC001"
+    assert "not a corecors config file" in problem.problem
+    # Named .toml, the same text is a TOML file with a syntax error.
+    (problem,) = read_text("allow_origins:\n  - https://a.example\n", "cors.toml").problems
+    assert "is not valid TOML" in problem.problem

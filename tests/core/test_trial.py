@@ -146,3 +146,20 @@ def test_counts_are_not_lost_across_threads() -> None:
     finally:
         logging.getLogger(LOGGER).setLevel(logging.NOTSET)
     assert policy.trial_counts == TrialCounts(8000, 8000, 8000, 0)
+
+
+def test_a_trial_keeps_the_enforced_websocket_check_and_reports_a_lifted_one() -> None:
+    checked = Config(allow_origins=[A], check_websocket_origin=True)
+    policy = Policy(checked, report_only=Config(allow_origins=[A]))
+    refused = Request("GET", origin=B, websocket=True)
+    decision = decide(refused, policy)
+    assert decision == decide(refused, checked)
+    assert decision.status == 403
+    assert policy.trial_counts.differ == 1  # the trial would let the handshake through
+    # The other way round: the trial would refuse what is let through today.
+    trying = Policy(Config(allow_origins=[A]), report_only=checked)
+    assert decide(refused, trying).untouched
+    assert trying.trial_counts.differ == 1
+    allowed = Request("GET", origin=A, websocket=True)
+    assert decide(allowed, trying).untouched
+    assert trying.trial_counts.differ == 1  # both let an allowed origin through
