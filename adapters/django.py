@@ -53,6 +53,7 @@ The decision is in ``request.META["corecors.decision"]``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -74,6 +75,7 @@ from corecors import (
     decide_cgi,
     middleware_order,
     read_scoped,
+    reconfigured,
     resolve_config,
 )
 
@@ -85,6 +87,7 @@ __all__ = [
     "check_settings",
     "cors_policy",
     "read_settings",
+    "reconfigure",
 ]
 
 #: Where the middleware leaves the :class:`~corecors.Decision` in ``request.META``.
@@ -143,6 +146,26 @@ class _Settings:
 
 
 _settings = _Settings()
+
+
+def reconfigure(config: Config) -> None:
+    """Put *config* in force as the site's policy, atomically, without a restart.
+
+    A ``CORECORS_CONFIG = Policy(...)`` is swapped in place; a site policy
+    from ``CORECORS_*`` options becomes a :class:`~corecors.Policy` holding
+    *config*. Scopes (``CORECORS_POLICIES``, ``cors_policy``) keep their
+    own: give them a Policy to reconfigure them. Anything but a Config
+    raises :class:`~corecors.ConfigError` and changes nothing. A later
+    change of a ``CORECORS_*`` setting (``override_settings``) reads the
+    settings again.
+    """
+    scopes = _settings.get()
+    site = reconfigured(scopes.site, config)
+    if site is not scopes.site:
+        # One assignment: a request that started reads one set of scopes.
+        _settings.scopes = dataclasses.replace(scopes, site=site)
+
+
 setting_changed.connect(_settings.changed, weak=False, dispatch_uid="corecors.adapters.django")
 
 

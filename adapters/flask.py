@@ -58,13 +58,24 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from corecors import OPTIONS, Config, ConfigError, Decision, Request, decide, decide_cgi
+from corecors import (
+    OPTIONS,
+    Config,
+    ConfigError,
+    Decision,
+    Policy,
+    Request,
+    decide,
+    decide_cgi,
+    reconfigured,
+)
 from corecors.adapters.wsgi import answer_error, status_line
 
 if TYPE_CHECKING:
@@ -117,7 +128,7 @@ def _check_names(where: str, options: Mapping[str, Any]) -> None:
             )
 
 
-def _one_of(where: str, config: Config | None, options: Mapping[str, Any]) -> Config | None:
+def _one_of(where: str, config: Holder | None, options: Mapping[str, Any]) -> Holder | None:
     """Validate ``config=`` / keyword options; return the Config if one was given."""
     if config is not None:
         if options:
@@ -130,24 +141,32 @@ def _one_of(where: str, config: Config | None, options: Mapping[str, Any]) -> Co
                 "give one or the other: put the options in the Config "
                 "(config.replace(...)) or pass the keywords alone",
             )
-        if not isinstance(config, Config):
+        if not isinstance(config, (Config, Policy)):
             raise ConfigError.one(
                 "CC004",
                 "config",
                 config,
-                f"is a {type(config).__name__}, not a corecors.Config",
-                "pass corecors.Config(...), or the options as keywords",
+                f"is a {type(config).__name__}, not a corecors.Config or Policy",
+                "pass corecors.Config(...) (or a corecors.Policy), or the options as keywords",
             )
         return config
     _check_names(where, options)
     return None
 
 
+Holder = Config | Policy
+
+
+def _options(holder: Holder) -> Config:
+    """The Config a policy holds now."""
+    return holder.config if isinstance(holder, Policy) else holder
+
+
 def _is_rule(rule: object) -> bool:
     return isinstance(rule, str) and rule.startswith("/")
 
 
-def _build(where: str, config: Config | None, options: dict[str, Any]) -> Config:
+def _build(where: str, config: Holder | None, options: dict[str, Any]) -> Holder:
     given = _one_of(where, config, options)
     return given if given is not None else Config(**options)
 
@@ -166,26 +185,50 @@ class CORS:
     One ``CORS`` object may serve several apps; it keeps no reference to any.
     """
 
-    __slots__ = ("_blueprint_names", "_blueprints", "_config", "_frozen", "_options", "_rules")
+    __slots__ = (
+        "_apps",
+        "_blueprint_names",
+        "_blueprints",
+        "_config",
+        "_frozen",
+        "_options",
+        "_rules",
+    )
 
     def __init__(
-        self, app: Flask | None = None, *, config: Config | None = None, **options: Any
+        self, app: Flask | None = None, *, config: Holder | None = None, **options: Any
     ) -> None:
         self._config = _one_of("CORS()", config, options)
         self._options = dict(options)
         # Blueprint objects are hashed by identity.
-        self._blueprints: dict[object, Config] = {}
-        self._blueprint_names: dict[str, Config] = {}
-        self._rules: dict[str, Config] = {}
+        self._blueprints: dict[object, Holder] = {}
+        self._blueprint_names: dict[str, Holder] = {}
+        self._rules: dict[str, Holder] = {}
         self._frozen = False
+        # Weakly: an extension made once serves many apps (the app factory)
+        # and keeps none of them alive.
+        self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
+
+    def reconfigure(self, config: Config) -> None:
+        """Put *config* in force as the app-level policy, on every app this
+        extension is registered on, atomically; scopes keep their own.
+
+        Anything but a Config raises :class:`~corecors.ConfigError` and
+        changes nothing. (For a scope's policy, give the scope a
+        :class:`~corecors.Policy` and reconfigure that.)
+        """
+        Policy(config)  # the one check, and the one ConfigError, for a wrong type
+        for app in list(self._apps):
+            app.extensions[EXTENSION_KEY].reconfigure(config)
+        self._config = config  # and for the apps registered from now on
 
     # -- scopes --------------------------------------------------------------
 
     def blueprint(
-        self, blueprint: Blueprint | str, *, config: Config | None = None, **options: Any
-    ) -> Config:
+        self, blueprint: Blueprint | str, *, config: Holder | None = None, **options: Any
+    ) -> Holder:
         """Give every route of *blueprint* its own policy; returns it.
 
         *blueprint* is a :class:`flask.Blueprint` (every place it is
@@ -194,7 +237,7 @@ class CORS:
         self._check_open("blueprint")
         policy = _build("CORS.blueprint()", config, options)
         if isinstance(blueprint, Blueprint):
-            table: dict[Any, Config] = self._blueprints
+            table: dict[Any, Holder] = self._blueprints
         elif isinstance(blueprint, str):
             table = self._blueprint_names
         else:
@@ -213,7 +256,7 @@ class CORS:
         table[blueprint] = policy
         return policy
 
-    def rule(self, rule: str, *, config: Config | None = None, **options: Any) -> Config:
+    def rule(self, rule: str, *, config: Holder | None = None, **options: Any) -> Holder:
         """Give the URL rule *rule*, written as registered
         (``"/items/<int:item_id>"``), its own policy; returns it."""
         self._check_open("rule")
@@ -258,6 +301,7 @@ class CORS:
             )
         state = CORSState(self, app, self._app_config(app))
         app.extensions[EXTENSION_KEY] = state
+        self._apps.add(app)
         # The bound method rather than the object: Flask calls it for every
         # request, and a method is called faster than an object's __call__.
         app.wsgi_app = state.__call__  # type: ignore[method-assign]
@@ -266,7 +310,7 @@ class CORS:
         # a response an after_request hook swaps in).
         state._install_response_class()
 
-    def _app_config(self, app: Flask) -> Config:
+    def _app_config(self, app: Flask) -> Holder:
         keyed = any(isinstance(k, str) and k.startswith("CORECORS_") for k in app.config)
         if self._config is not None:
             if keyed:
@@ -281,7 +325,7 @@ class CORS:
         return base.replace(**self._options) if self._options else base
 
 
-def cross_origin(*args: object, config: Config | None = None, **options: Any) -> Callable[[F], F]:
+def cross_origin(*args: object, config: Holder | None = None, **options: Any) -> Callable[[F], F]:
     """Give one view its own policy, the most specific of all.
 
     Use it above or below ``@app.route``; both orders work, because the
@@ -356,7 +400,7 @@ class CORSState:
         "wsgi_app",
     )
 
-    def __init__(self, extension: CORS, app: Flask, config: Config) -> None:
+    def __init__(self, extension: CORS, app: Flask, config: Holder) -> None:
         self.extension = extension
         self.config = config
         self.app = app
@@ -366,13 +410,13 @@ class CORSState:
         # id(Rule) -> its policy when it is not the app's; None until the
         # first request. werkzeug Rules are unhashable but live as long as
         # the app's url_map, so their ids are stable keys.
-        self._table: dict[int, Config] | None = None
+        self._table: dict[int, Holder] | None = None
         # The app's policy once the first request has shown that it covers
         # every rule; None before that, or when some rule has its own.
-        self._single: Config | None = None
+        self._single: Holder | None = None
         # (URL prefix, policy) of the blueprints with a policy, longest
         # first: for requests that no rule matches (see _unmatched_config).
-        self._prefixes: tuple[tuple[str, Config], ...] = ()
+        self._prefixes: tuple[tuple[str, Holder], ...] = ()
         self._lock = threading.Lock()
 
     # -- the per-request path --------------------------------------------------
@@ -426,7 +470,7 @@ class CORSState:
         self,
         environ: WSGIEnvironment,
         start_response: StartResponse,
-        config: Config,
+        config: Holder,
         decision: Decision,
     ) -> Iterable[bytes]:
         """Answer a preflight (or a refused handshake) now, or pass it to Flask:
@@ -435,7 +479,7 @@ class CORSState:
             start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
             return []
         if decision.kind == "preflight":
-            environ[_PASSTHROUGH_KEY] = config.preflight_status
+            environ[_PASSTHROUGH_KEY] = _options(config).preflight_status
         try:
             return self.wsgi_app(environ, start_response)
         except Exception:
@@ -527,8 +571,8 @@ class CORSState:
             self._decide_late(environ)
 
     def _options_config(
-        self, environ: WSGIEnvironment, cors_request: Request, table: dict[int, Config]
-    ) -> Config:
+        self, environ: WSGIEnvironment, cors_request: Request, table: dict[int, Holder]
+    ) -> Holder:
         """The policy for an OPTIONS request, from the rule its follow-up hits
         (or for a WebSocket handshake, from the rule it hits).
 
@@ -546,7 +590,18 @@ class CORSState:
             return self._unmatched_config(environ)
         return table.get(id(rule), self.config)
 
-    def _unmatched_config(self, environ: WSGIEnvironment) -> Config:
+    def reconfigure(self, config: Config) -> None:
+        """Put *config* in force as this app's policy (see :meth:`CORS.reconfigure`)."""
+        with self._lock:
+            old = self.config
+            new = reconfigured(old, config)  # a Policy is swapped in place
+            if self._single is old:
+                self._single = new
+            self.config = new
+            if self._table is not None and config.preflight_passthrough:
+                self._install_passthrough()
+
+    def _unmatched_config(self, environ: WSGIEnvironment) -> Holder:
         """The policy for a request no rule matched (a 404, a 405, a redirect
         for a missing trailing slash): the policy of the blueprint whose URL
         prefix holds the path, the longest prefix first, so that the error is
@@ -563,7 +618,7 @@ class CORSState:
 
     # -- settled once, at the first request --------------------------------------
 
-    def _settle(self) -> dict[int, Config]:
+    def _settle(self) -> dict[int, Holder]:
         with self._lock:
             if self._table is not None:
                 return self._table
@@ -581,7 +636,7 @@ class CORSState:
                 app.process_response = self._process_response  # type: ignore[method-assign]
             default = self.config
 
-            by_name: dict[str, Config] = {}
+            by_name: dict[str, Holder] = {}
             for name, bp in app.blueprints.items():
                 policy = ext._blueprint_names.get(name) or ext._blueprints.get(bp)
                 if policy is not None:
@@ -606,14 +661,14 @@ class CORSState:
                         "register the blueprint before the first request, or drop its policy",
                     )
 
-            table: dict[int, Config] = {}
+            table: dict[int, Holder] = {}
             rules_seen: set[str] = set()
             for rule in app.url_map.iter_rules():
                 policy = ext._rules.get(rule.rule)
                 if policy is not None:
                     rules_seen.add(rule.rule)
                 view_policy = getattr(app.view_functions.get(rule.endpoint), _VIEW_ATTR, None)
-                if isinstance(view_policy, Config):
+                if isinstance(view_policy, (Config, Policy)):
                     policy = view_policy
                 if policy is None:
                     # The blueprint chain as Flask's request.blueprints gives it.
@@ -635,8 +690,9 @@ class CORSState:
                     )
 
             self._prefixes = _blueprint_prefixes(app, by_name)
-            if default.preflight_passthrough or any(
-                p.preflight_passthrough for p in table.values()
+            # A Policy may take preflight_passthrough on later: its hook is ready.
+            if any(
+                isinstance(p, Policy) or p.preflight_passthrough for p in (default, *table.values())
             ):
                 self._install_passthrough()
             if table:
@@ -651,6 +707,8 @@ class CORSState:
             return table
 
     def _install_passthrough(self) -> None:
+        if getattr(self.app.dispatch_request, "_corecors_passthrough", False):
+            return  # installed already
         # preflight_passthrough: a valid preflight goes through Flask's
         # request handling (before_request hooks, error handlers,
         # after_request) but never reaches a view, Flask's automatic OPTIONS
@@ -667,10 +725,11 @@ class CORSState:
             del response.headers["Content-Type"]
             return response
 
+        dispatch_request._corecors_passthrough = True  # type: ignore[attr-defined]
         app.dispatch_request = dispatch_request  # type: ignore[method-assign]
 
 
-def _blueprint_prefixes(app: Flask, by_name: dict[str, Config]) -> tuple[tuple[str, Config], ...]:
+def _blueprint_prefixes(app: Flask, by_name: dict[str, Holder]) -> tuple[tuple[str, Holder], ...]:
     """The URL prefix of each blueprint registration with a policy, longest first.
 
     Flask keeps no registration's ``url_prefix``; its rules show it. The
@@ -690,7 +749,7 @@ def _blueprint_prefixes(app: Flask, by_name: dict[str, Config]) -> tuple[tuple[s
                     unseen.add(name)
                 rules[name].append(_literal(rule.rule.split("/")[1:]))
             name = name.rpartition(".")[0]
-    prefixes: list[tuple[str, Config]] = []
+    prefixes: list[tuple[str, Holder]] = []
     for name, found in rules.items():
         if not found or name in unseen:
             continue
