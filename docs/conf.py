@@ -44,7 +44,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(re|collections\.abc|typing|_typeshed|_typeshed\.wsgi|types|flask|"
                r"werkzeug|django|asgiref|http|logging|threading|pathlib|os|asyncio)(\..*)?"),
     (r"py:.*", r"(Iterable|Mapping|Sequence|Callable|Iterator|Any|Literal|Pattern|"
-               r"Header|Kind|StrList|RegexList|Pairs|F|T|WSGIApplication|"
+               r"Header|Holder|Kind|StrList|RegexList|Pairs|F|T|WSGIApplication|"
                r"WSGIEnvironment|StartResponse|ResponseReturnValue|Blueprint|Flask)"),
     (r"py:.*", r"corecors\._.*"),
     # Type variables of the adapters' decorators.
