@@ -11,17 +11,15 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import os
-import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask, abort, request
+from servers import gunicorn_serving
 from werkzeug.serving import make_server
 
 from corecors.adapters.flask import CORS, cross_origin
@@ -222,32 +220,9 @@ def test_concurrent_first_requests_settle_scopes_once() -> None:
 # -- gunicorn -----------------------------------------------------------------------
 
 
-@contextmanager
-def gunicorn(tmp_path: Path) -> Iterator[int]:
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
-             "--no-control-socket", "--chdir", str(ROOT / "examples"), "flask_app:app"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
-            port = int(found.group(1)) if found else None
-            time.sleep(0.1)
-        if port is None:
-            pytest.fail("gunicorn did not start:\n" + log.read_text())
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def gunicorn(tmp_path: Path) -> AbstractContextManager[int]:
+    return gunicorn_serving("flask_app:app", ROOT / "examples", tmp_path / "gunicorn.log",
+                            workers=2)  # fmt: skip
 
 
 def wait_for_worker(port: int) -> None:

@@ -6,16 +6,13 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import os
-import re
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import gunicorn_serving
 from werkzeug.serving import make_server
 
 from corecors import Config
@@ -139,37 +136,8 @@ def gunicorn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             pytest.fail("gunicorn is not installed, and CI is set: this test must run")
         pytest.skip("needs gunicorn (pip install gunicorn)")
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
-             "--no-control-socket", "--chdir", str(HERE), "wsgi_server_app:application"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
-            port = int(found.group(1)) if found else None
-            time.sleep(0.1)
-        if port is None:
-            pytest.fail("gunicorn did not start:\n" + log.read_text())
-        while True:  # until the worker answers (bounded by the deadline)
-            try:
-                request(port, "GET", "/")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with gunicorn_serving("wsgi_server_app:application", HERE, log) as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize(

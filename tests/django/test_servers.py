@@ -10,14 +10,13 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import os
-import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import process_serving
 
 SITE = Path(__file__).resolve().parent / "site"
 APP = "https://app.example.com"
@@ -56,28 +55,10 @@ def server(
         "DJANGO_SETTINGS_MODULE": "djsite.settings",
         "DJSITE_RELEASE_FILE": str(release),
     }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp
-        )
-    try:
-        port = None
-        deadline = time.monotonic() + TIMEOUT
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            found = re.search(listening, log.read_text())
-            port = int(found.group(1)) if found else None
-            time.sleep(0.1)
-        if port is None:
-            pytest.fail(f"{name} did not start:\n" + log.read_text())
+    with process_serving([sys.executable, *args], log, listening, env=env, cwd=tmp,
+                         name=name) as port:  # fmt: skip
         wait_until_served(port)
         yield port, release
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def wait_until_served(port: int) -> None:

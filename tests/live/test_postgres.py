@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
-import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from pg_server import PostgreSQL
+from servers import gunicorn_serving
 
 from corecors import Config, Policy, Request, decide
 from corecors.sources import SQLSource
@@ -36,32 +33,9 @@ LOGGER = "corecors.sources"
 def fleet(postgres: PostgreSQL, tmp_path: Path) -> Iterator[int]:
     """gunicorn with four workers of tests/live/fleet_app.py; yield its port."""
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers",
-             str(WORKERS), "--no-control-socket", "--chdir", str(HERE), "fleet_app:app"],
-            stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "FLEET_DB": postgres.url,
-                 "FLEET_INTERVAL": "60"},
-        )
-    try:
-        port = None
-        for _ in range(300):  # bounded: 30 s at most
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
-            if found or proc.poll() is not None:
-                port = int(found.group(1)) if found else None
-                break
-            time.sleep(0.1)
-        if port is None:
-            pytest.fail("gunicorn did not start:\n" + log.read_text())
+    env = {"FLEET_DB": postgres.url, "FLEET_INTERVAL": "60"}
+    with gunicorn_serving("fleet_app:app", HERE, log, workers=WORKERS, env=env) as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def ask(port: int) -> tuple[str, bool]:

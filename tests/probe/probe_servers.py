@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import uvicorn_serving
+from servers import gunicorn_serving, uvicorn_serving
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 HERE = Path(__file__).resolve().parent
@@ -72,26 +70,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 @contextmanager
 def serve_gunicorn(target: str, tmp_path: Path) -> Iterator[int]:
     """Run gunicorn on *target* (``module:app`` in this folder); yield its port."""
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
-             "--no-control-socket", "--chdir", str(HERE), target],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-    try:
-        port = None
-        deadline = time.monotonic() + TIMEOUT
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
-            port = int(found.group(1)) if found else None
-            time.sleep(0.05)
-        if port is None:
-            pytest.fail("gunicorn did not start:\n" + log.read_text())
-        _wait_for_port(port, proc, log)
+    with gunicorn_serving(target, HERE, tmp_path / "gunicorn.log") as port:
         yield port
-    finally:
-        _stop(proc)
 
 
 def free_port() -> int:
