@@ -60,7 +60,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -226,6 +226,14 @@ class CORS:
 
     # -- scopes --------------------------------------------------------------
 
+    @overload
+    def blueprint(
+        self, blueprint: Blueprint | str, *, config: Policy, **options: Any
+    ) -> Policy: ...
+    @overload
+    def blueprint(
+        self, blueprint: Blueprint | str, *, config: Config | None = None, **options: Any
+    ) -> Config: ...
     def blueprint(
         self, blueprint: Blueprint | str, *, config: Holder | None = None, **options: Any
     ) -> Holder:
@@ -256,6 +264,10 @@ class CORS:
         table[blueprint] = policy
         return policy
 
+    @overload
+    def rule(self, rule: str, *, config: Policy, **options: Any) -> Policy: ...
+    @overload
+    def rule(self, rule: str, *, config: Config | None = None, **options: Any) -> Config: ...
     def rule(self, rule: str, *, config: Holder | None = None, **options: Any) -> Holder:
         """Give the URL rule *rule*, written as registered
         (``"/items/<int:item_id>"``), its own policy; returns it."""
@@ -384,25 +396,24 @@ class CORSState:
     Its ``__call__`` is the WSGI layer that replaces ``app.wsgi_app``.
 
     :ivar extension: the :class:`CORS` object.
-    :ivar config: the app-level :class:`~corecors.Config`.
     """
 
     __slots__ = (
         "_flask_process_response",
+        "_holder",
         "_lock",
         "_prefixes",
         "_response_class",
         "_single",
         "_table",
         "app",
-        "config",
         "extension",
         "wsgi_app",
     )
 
     def __init__(self, extension: CORS, app: Flask, config: Holder) -> None:
         self.extension = extension
-        self.config = config
+        self._holder = config
         self.app = app
         self.wsgi_app: WSGIApplication = app.wsgi_app
         self._flask_process_response = app.process_response
@@ -552,7 +563,7 @@ class CORSState:
     def _decide_late(self, environ: WSGIEnvironment) -> Decision:
         """Decide with the policy of the rule Flask matched (or the app's)."""
         rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
-        config = self.config
+        config = self._holder
         if self._table:
             if rule is not None:
                 config = self._table.get(id(rule), config)
@@ -584,20 +595,25 @@ class CORSState:
         try:
             adapter = app.create_url_adapter(app.request_class(environ))
             if adapter is None:
-                return self.config
+                return self._holder
             rule, _ = adapter.match(method=method, return_rule=True)
         except HTTPException:  # not found, wrong method, redirect, bad host
             return self._unmatched_config(environ)
-        return table.get(id(rule), self.config)
+        return table.get(id(rule), self._holder)
+
+    @property
+    def config(self) -> Config:
+        """The app-level Config in force (a Policy's current one)."""
+        return _options(self._holder)
 
     def reconfigure(self, config: Config) -> None:
         """Put *config* in force as this app's policy (see :meth:`CORS.reconfigure`)."""
         with self._lock:
-            old = self.config
+            old = self._holder
             new = reconfigured(old, config)  # a Policy is swapped in place
             if self._single is old:
                 self._single = new
-            self.config = new
+            self._holder = new
             if self._table is not None and config.preflight_passthrough:
                 self._install_passthrough()
 
@@ -610,7 +626,7 @@ class CORSState:
         for prefix, policy in self._prefixes:
             if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
                 return policy
-        return self.config
+        return self._holder
 
     def _propagate(self) -> bool:
         # PROPAGATE_EXCEPTIONS = True and testing ask for the exception itself.
@@ -634,7 +650,7 @@ class CORSState:
                 # new hooks once the app has handled a request.)
                 self._flask_process_response = app.process_response
                 app.process_response = self._process_response  # type: ignore[method-assign]
-            default = self.config
+            default = self._holder
 
             by_name: dict[str, Holder] = {}
             for name, bp in app.blueprints.items():
