@@ -31,6 +31,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import e2e  # noqa: E402
 import memory  # noqa: E402
 import report  # noqa: E402
+import scale  # noqa: E402
 import subjects as s  # noqa: E402
 from timing import Subject, calibrate, call_runner, run_rounds, wsgi_runner  # noqa: E402
 
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="fewer, shorter rounds (about half a minute)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds of micro timings")
     parser.add_argument("--no-e2e", action="store_true", help="skip gunicorn + wrk")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the scale section (bench/scale.py)")
     parser.add_argument("--out", type=Path, default=BENCH_DIR,
                         help="where results.md/.png/.json go (default: bench/)")
     args = parser.parse_args(argv)
@@ -155,11 +158,20 @@ def main(argv: list[str] | None = None) -> int:
             meta["e2e_skipped"] = str(exc)
             log(f"end to end skipped: {exc}")
 
+    scale_rows: list[tuple[str, str, float]] = []
+    scale_section = ""
+    if not args.no_scale:
+        log("scale: configs of 1 to 10,000 origins, 1,000 patterns, 50 regexes")
+        scale_base, scale_rows = scale.measure(args.quick)
+        scale_section = "\n" + scale.markdown(scale_base, scale_rows)
+        meta["scale_base_seconds"] = scale_base
+
     meta["runtime"] = time.perf_counter() - started
     verdicts = report.targets(medians, mem, e2e_results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(
-        report.markdown(medians, mem, e2e_results, verdicts, meta), encoding="utf-8"
+        report.markdown(medians, mem, e2e_results, verdicts, meta) + scale_section,
+        encoding="utf-8",
     )
     report.chart(medians, e2e_results, args.out / "results.png")
     raw = {
@@ -174,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "e2e_cpu_us_per_request": e2e_results.cpu if e2e_results else None,
         "e2e_app_cpu_us_per_request": e2e_results.app_cpu if e2e_results else None,
         "e2e_mixed_app_cpu_us_per_request": e2e_results.mixed_app_cpu if e2e_results else None,
+        "scale": [{"config": c, "request": w, "ratio": r} for c, w, r in scale_rows],
         "targets": [
             {"what": t.what, "measured": t.measured, "limit": t.limit, "verdict": t.verdict}
             for t in verdicts

@@ -77,14 +77,44 @@ def build(options: dict[str, object]) -> tuple[Config, float, int]:
 
 
 def main() -> int:
-    global ROUNDS
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    if args.quick:
+    base, rows = measure(args.quick)
+    print(f"base: cached allowed decide() on a one-origin config = {base * 1e9:.0f} ns\n")
+    print(f"{'config':<14} {'request':<52} ratio")
+    for config_name, what, value in rows:
+        shown = f"{value:6.2f}x" if value else ""
+        print(f"{config_name:<14} {what:<52} {shown}")
+    return 0
+
+
+def markdown(base: float, rows: list[tuple[str, str, float]]) -> str:
+    """The scale section of bench/results.md (bench/run.py)."""
+    lines = [
+        "## Scale: the cost against the size of the config",
+        "",
+        f"Each ratio is to a cached allowed `decide()` on a one-origin config in the same "
+        f"run ({base * 1e9:.0f} ns); build rows give the cost and memory per origin. "
+        "Targets are in docs/performance.md.",
+        "",
+        "| config | request | ratio |",
+        "| --- | --- | --- |",
+    ]
+    for config_name, what, value in rows:
+        escaped = what.replace("|", "\\|")
+        ratio = f"{value:.2f}×" if value else ""
+        lines.append(f"| {config_name} | {escaped} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+def measure(quick: bool) -> tuple[float, list[tuple[str, str, float]]]:
+    """The base (seconds per cached decision) and every row, as a ratio to it."""
+    global ROUNDS
+    if quick:
         ROUNDS = 3
     rng = random.Random(7)
-    n = 2000 if args.quick else 20000
+    n = 2000 if quick else 20000
     base_config = Config(allow_origins=["https://app.example.com"])
     hit = Request("GET", origin="https://app.example.com")
     base = per_call(lambda: decide(hit, base_config), n)
@@ -151,12 +181,7 @@ def main() -> int:
             ("adversarial", f"{regex[:40]} ({len(attacks)} origins, {len(worst_origin)} ch)", worst)
         )
 
-    print(f"base: cached allowed decide() on a one-origin config = {base * 1e9:.0f} ns\n")
-    print(f"{'config':<14} {'request':<52} ratio")
-    for config_name, what, value in rows:
-        shown = f"{value:6.2f}x" if value else ""
-        print(f"{config_name:<14} {what:<52} {shown}")
-    return 0
+    return base, rows
 
 
 if __name__ == "__main__":
