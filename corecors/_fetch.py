@@ -13,6 +13,7 @@ __all__ = [
     "FORBIDDEN_REQUEST_HEADERS",
     "FORBIDDEN_REQUEST_PREFIXES",
     "FORBIDDEN_RESPONSE_HEADERS",
+    "METHOD_OVERRIDE_HEADERS",
     "NORMALISED_METHODS",
     "SAFELISTED_CONTENT_TYPES",
     "SAFELISTED_METHODS",
@@ -63,6 +64,11 @@ FORBIDDEN_REQUEST_HEADERS = frozenset(
     }
 )
 FORBIDDEN_REQUEST_PREFIXES = ("proxy-", "sec-")
+# ... and these, when one of the comma-separated methods in the value is a
+# forbidden method.
+METHOD_OVERRIDE_HEADERS = frozenset(
+    {"x-http-method", "x-http-method-override", "x-method-override"}
+)
 
 # https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name
 # Every script can read these without Access-Control-Expose-Headers.

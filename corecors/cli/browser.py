@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._fetch import (
+    FORBIDDEN_METHODS,
+    METHOD_OVERRIDE_HEADERS,
     SAFELISTED_CONTENT_TYPES,
     SAFELISTED_METHODS,
     UNSAFE_BYTES,
@@ -68,7 +70,14 @@ class HeaderArg:
 
     @property
     def forbidden(self) -> bool:
-        return is_forbidden_request_header(self.name)
+        """Fetch, "forbidden request-header": by name, or a method-override
+        header whose value names a forbidden method."""
+        if is_forbidden_request_header(self.name):
+            return True
+        if self.name.lower() not in METHOD_OVERRIDE_HEADERS or self.value is None:
+            return False
+        methods = (m.strip(" \t").upper() for m in self.value.split(","))
+        return any(m in FORBIDDEN_METHODS for m in methods)
 
     def safelisted(self) -> bool:
         if self.value is None:

@@ -9,7 +9,6 @@ refusal's verdict carries the fix, as lint's findings do.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -38,6 +37,7 @@ from .output import (
     status_text,
     use_colour,
     wrap,
+    write_json,
 )
 
 __all__ = ["BadArgument", "build_request", "explain", "run_explain"]
@@ -268,7 +268,8 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(a forbidden method), so no request leaves the page"
         )
         if args.format == "json":
-            json.dump(
+            write_json(
+                out,
                 {
                     "config": {"file": args.config, "read_as": kind},
                     "request": _request_json(request),
@@ -278,10 +279,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "verdict": verdict,
                     "fix": "use another method: no browser ever sends this one",
                 },
-                out,
-                indent=2,
             )
-            out.write("\n")
         else:
             out.write(verdict + "\n")
         return EXIT_REFUSED
@@ -313,7 +311,8 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"fix: {fix}"
         )
     if args.format == "json":
-        json.dump(
+        write_json(
+            out,
             {
                 "config": {"file": args.config, "read_as": kind},
                 "request": _request_json(request),
@@ -325,10 +324,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "verdict": verdict,
                 "fix": fix,
             },
-            out,
-            indent=2,
         )
-        out.write("\n")
     else:
         _print_explain(
             out,

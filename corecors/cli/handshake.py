@@ -8,14 +8,13 @@ browser sends, and whether the socket opens.
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from .._config import Config
 from .._decide import decide
 from .._model import REASONS, Request
 from .browser import BrowserRequest
-from .output import EXIT_OK, EXIT_REFUSED, status_text
+from .output import EXIT_OK, EXIT_REFUSED, status_text, write_json
 
 __all__ = ["explain_handshake"]
 
@@ -52,7 +51,8 @@ def explain_handshake(
         fix = None
     allowed = not decision.respond
     if fmt == "json":
-        json.dump(
+        write_json(
+            out,
             {
                 "config": {"file": file, "read_as": kind},
                 "handshake": {
@@ -65,10 +65,7 @@ def explain_handshake(
                 "verdict": verdict,
                 "fix": fix,
             },
-            out,
-            indent=2,
         )
-        out.write("\n")
     else:
         out.write(f"Config     {file} ({kind})\nHandshake  new WebSocket() from a page on ")
         out.write(f"{request.origin}\n  the browser sends\n    GET {request.path}\n")

@@ -9,7 +9,6 @@ the files and prints the list.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -20,7 +19,17 @@ from .._config import Config
 from .._django_cors_headers import read_django_cors_headers
 from .._errors import PROBLEM_CODES, Problem, Severity
 from .files import InputError, NotAConfig, classify, read_document
-from .output import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, Style, count, show, use_colour, wrap
+from .output import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
+    Style,
+    count,
+    show,
+    use_colour,
+    wrap,
+    write_json,
+)
 
 __all__ = ["Finding", "lint_file", "lint_sql", "run_lint"]
 
@@ -149,7 +158,8 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
     warnings = len(findings) - errors
     unreadable = any(not readable for *_, readable in results)
     if args.format == "json":
-        json.dump(
+        write_json(
+            out,
             {
                 "findings": [f.as_json() for f in findings],
                 "files": [
@@ -163,10 +173,7 @@ def run_lint(args: argparse.Namespace, out: TextIO) -> int:
                 ],
                 "summary": {"files": len(results), "errors": errors, "warnings": warnings},
             },
-            out,
-            indent=2,
         )
-        out.write("\n")
     else:
         for finding in findings:
             severity = f"{finding.severity:<8}"

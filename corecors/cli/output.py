@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ __all__ = [
     "status_text",
     "use_colour",
     "wrap",
+    "write_json",
 ]
 
 # Exit statuses, the same for every subcommand.
@@ -78,6 +80,12 @@ def wrap(text: str, indent: int) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     ) or [""]
+
+
+def write_json(out: TextIO, data: object) -> None:
+    """The one JSON form every subcommand prints: indented, with a final newline."""
+    json.dump(data, out, indent=2)
+    out.write("\n")
 
 
 def show(value: object) -> str:

@@ -6,13 +6,12 @@ What to send, sending it and judging the answers is :mod:`.probing`.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._syntax import TOKEN
 from .judging import Finding, judge, where
-from .output import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, count
+from .output import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, count, write_json
 from .probing import (
     DEFAULT_MAX_REQUESTS,
     DEFAULT_TIMEOUT,
@@ -199,12 +198,10 @@ def run_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         e = report.exchanges[0]
         err.write(f"corecors probe: cannot reach {settings.target.url}: {e.error}\n")
         if args.format == "json":
-            json.dump(report.as_json(), out, indent=2)
-            out.write("\n")
+            write_json(out, report.as_json())
         return EXIT_BAD_INPUT
     if args.format == "json":
-        json.dump(report.as_json(), out, indent=2)
-        out.write("\n")
+        write_json(out, report.as_json())
     else:
         print_text(report, out)
     return report.status()

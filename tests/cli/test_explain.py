@@ -418,3 +418,13 @@ def test_websocket_takes_no_method_or_headers(run: Run, write: Write) -> None:
                  "--method", "PUT")
     assert result.code == 2
     assert "--websocket is a GET handshake" in result.err
+
+
+def test_a_method_override_naming_a_forbidden_method_is_dropped(run: Run) -> None:
+    # Fetch, "forbidden request-header": X-HTTP-Method-Override: TRACE is never sent.
+    result = run("explain", CONFIG, "--origin", APP, "--header", "X-HTTP-Method-Override: TRACE",
+                 "--format", "json")
+    assert result.code == 0
+    (header,) = result.json()["request"]["headers"]
+    assert header["forbidden"] is True
+    assert result.json()["preflight"]["needed"] is False

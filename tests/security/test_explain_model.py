@@ -9,7 +9,7 @@ a disagreement.
 
 from __future__ import annotations
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sec_fetch_model import Browser, PageRequest, normalize_method
 from sec_policy import Policy, friendly_requests, page_requests, policies
@@ -53,6 +53,7 @@ def exchanges(draw: st.DrawFn) -> tuple[Policy, PageRequest]:
     return policy, page
 
 
+@settings(max_examples=400)
 @given(exchanges())
 def test_explain_and_the_oracle_agree(exchange: tuple[Policy, PageRequest]) -> None:
     policy, page = exchange
