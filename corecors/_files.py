@@ -24,7 +24,7 @@ from typing import Any
 from ._errors import Problem
 from ._readers import KEYS, Reading, read_gravitee, read_options
 
-__all__ = ["GRAVITEE_MARKERS", "parse_document", "read_file", "read_text"]
+__all__ = ["GRAVITEE_MARKERS", "options_table", "parse_document", "read_file", "read_text"]
 
 GRAVITEE_MARKERS = (frozenset(KEYS) - {"enabled"}) | {
     "proxy",
@@ -78,14 +78,24 @@ def read_text(data: bytes | str, name: str = "file") -> Reading:
             'write the options as an object, such as {"allow_origins": [...]}',
             "CC002",
         )
+    found = options_table(document)
+    if found is None:
+        return read_gravitee(document)
+    table, where = found
+    return read_options(table, where)
+
+
+def options_table(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], str] | None:
+    """Where *document* keeps corecors options, and that key path; None when it
+    is a Gravitee cors object or API definition (the rules in the module doc)."""
     tool = document.get("tool")
     if isinstance(document.get("corecors"), Mapping):
-        return read_options(document["corecors"], "corecors")
+        return document["corecors"], "corecors"
     if isinstance(tool, Mapping) and isinstance(tool.get("corecors"), Mapping):
-        return read_options(tool["corecors"], "tool.corecors")
+        return tool["corecors"], "tool.corecors"
     if GRAVITEE_MARKERS & document.keys():
-        return read_gravitee(document)
-    return read_options(document)
+        return None
+    return document, ""
 
 
 def parse_document(data: bytes | str, name: str) -> tuple[str, Any] | Problem:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .._config import Config
 from .._errors import ConfigError, Problem
-from .._files import GRAVITEE_MARKERS, parse_document
+from .._files import options_table, parse_document
 from .._readers import Reading, find_cors, read_cors, read_no_cors, read_options
 
 __all__ = ["InputError", "NotAConfig", "Source", "classify", "load_config", "read_document"]
@@ -114,31 +114,18 @@ def _gravitee_version(document: Mapping[str, Any]) -> str:
 
 
 def classify(file: str, syntax: str, document: Any) -> list[Source]:
-    """Say what *document* is: corecors options or a Gravitee definition.
-
-    - a ``[corecors]`` table (or ``[tool.corecors]``, as in pyproject.toml):
-      corecors options;
-    - otherwise, any Gravitee key at the top (``allowOrigin``, ``proxy``,
-      ``listeners``, ``api``, ``definitionVersion``, ...): a Gravitee cors
-      object or API definition;
-    - otherwise: corecors options at the top level.
+    """Say what *document* is: corecors options or a Gravitee definition, by
+    the core's rule (``corecors._files.options_table``), and where each policy is.
     """
     if not isinstance(document, Mapping):
         raise NotAConfig(
             f"holds a JSON {type(document).__name__}, not an object",
             'write the options as an object, such as {"allow_origins": [...]}',
         )
-    tool = document.get("tool")
-    if isinstance(document.get("corecors"), Mapping):
-        return [
-            Source(file, f"corecors options, {syntax}", False, "corecors", document["corecors"])
-        ]
-    if isinstance(tool, Mapping) and isinstance(tool.get("corecors"), Mapping):
-        return [
-            Source(file, f"corecors options, {syntax}", False, "tool.corecors", tool["corecors"])
-        ]
-    if not GRAVITEE_MARKERS & document.keys():
-        return [Source(file, f"corecors options, {syntax}", False, "", document)]
+    found = options_table(document)  # the core's rule, as FileSource reads files
+    if found is not None:
+        table, where = found
+        return [Source(file, f"corecors options, {syntax}", False, where, table)]
     kind = _gravitee_version(document)
     try:
         cors, _where = find_cors(document)
