@@ -33,11 +33,11 @@ server-sent events stream.
 Wrap the application object the server runs, so that the responses of the
 framework's own outermost error handling (Starlette's
 ``ServerErrorMiddleware``) pass through the middleware too. If the
-application raises before it has started a response, the middleware answers
-``500`` with the CORS headers a success would have had, then re-raises the
-exception so that the server logs the traceback (the ASGI counterpart of
-``wsgi.errors``); with ``propagate_exceptions=True`` it re-raises without
-answering.
+application raises before it has started a response, the middleware follows
+the core's rule (:func:`corecors.error_answer`): for an allowed CORS request
+it answers ``500`` with the CORS headers a success would have had; then, for
+every request, it re-raises the exception so that the server logs the
+traceback. With ``propagate_exceptions=True`` it re-raises without answering.
 
 The decision is left in ``scope["corecors.decision"]`` for the application
 (ASGI scopes may carry extra keys; ``scope["state"]`` is left alone, as
@@ -49,7 +49,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from corecors import Config, Decision, Policy, Request, decide, reconfigured, resolve_config
+from corecors import (
+    Config,
+    Decision,
+    Policy,
+    Request,
+    decide,
+    error_answer,
+    reconfigured,
+    resolve_config,
+)
 
 __all__ = ["SCOPE_KEY", "CORSMiddleware"]
 
@@ -65,14 +74,6 @@ Send = Callable[[Message], Awaitable[None]]
 # application's own parameter types are not checked against ours.
 ASGIApp = Callable[..., Awaitable[None]]
 
-# The request headers the decision reads, by lower-case name, each with the
-# CGI variable that Request.from_cgi reads it from.
-_ERROR_BODY = b"Internal Server Error"
-_ERROR_HEADERS = [
-    (b"content-type", b"text/plain; charset=utf-8"),
-    (b"content-length", str(len(_ERROR_BODY)).encode("ascii")),
-]
-
 _from_asgi = Request.from_asgi
 
 
@@ -81,11 +82,14 @@ class CORSMiddleware:
 
     :param app: the ASGI application to protect. Wrap the outermost
         application object, so that the middleware sees every response.
-    :param config: a :class:`corecors.Config`.
+    :param config: a :class:`corecors.Config` or :class:`corecors.Policy`;
+        or give the options as keywords instead
+        (``app.add_middleware(CORSMiddleware, allow_origins=[...])``).
     :param propagate_exceptions: when the application raises before it has
         started a response, re-raise at once (for an error handler or a
         debugger outside this middleware) instead of first answering
-        ``500`` with the CORS headers the browser needs to read the error.
+        ``500`` with the CORS headers the browser needs to read the error
+        (an allowed CORS request only: :func:`corecors.error_answer`).
         The exception is re-raised either way, for the server to log.
     """
 
@@ -118,15 +122,16 @@ class CORSMiddleware:
             return
         decision = decide(_from_asgi(scope["method"], scope["headers"]), self.config)
         scope[SCOPE_KEY] = decision
-        if decision.respond:
-            headers = decision.raw_headers
-            await send(
-                {"type": "http.response.start", "status": decision.status, "headers": headers}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if decision.untouched:
-            await self.app(scope, receive, send)
+        action = decision.action
+        if action != "forward":
+            if action == "respond":
+                headers = decision.raw_headers
+                await send(
+                    {"type": "http.response.start", "status": decision.status, "headers": headers}
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await self.app(scope, receive, send)  # "pass"
             return
         started = False
 
@@ -142,11 +147,18 @@ class CORSMiddleware:
         try:
             await self.app(scope, receive, cors_send)
         except Exception:
-            if not (started or self.propagate_exceptions):
-                # No response has started: answer a 500 the browser can read.
-                headers = decision.apply_raw(list(_ERROR_HEADERS))
-                await send({"type": "http.response.start", "status": 500, "headers": headers})
-                await send({"type": "http.response.body", "body": _ERROR_BODY})
+            # The core's rule (corecors.error_answer): before any response,
+            # an allowed CORS request gets a 500 the browser can read.
+            answer = None if started or self.propagate_exceptions else error_answer(decision)
+            if answer is not None:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": answer.status,
+                        "headers": answer.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": answer.body})
             # ASGI servers log what the application raises (and, once a
             # response is complete, send nothing more): re-raise for them.
             raise
@@ -155,7 +167,7 @@ class CORSMiddleware:
         """A handshake under check_websocket_origin: the core decides."""
         decision = decide(_from_asgi("GET", scope["headers"], websocket=True), self.config)
         scope[SCOPE_KEY] = decision
-        if not decision.respond:
+        if decision.action != "respond":
             await self.app(scope, receive, send)
             return
         message = await receive()

@@ -281,10 +281,11 @@ class CorsMiddleware:
             return self.get_response(request)
         decision = decide_cgi(request.META, policy)
         request.META[META_KEY] = decision
-        if decision.respond:
+        action = decision.action
+        if action == "respond":
             return _preflight_answer(decision)
         response = self.get_response(request)
-        if not decision.untouched:
+        if action == "forward":
             _apply(response, decision)
         return response
 
@@ -295,10 +296,11 @@ class CorsMiddleware:
             return await get_response(request)
         decision = decide_cgi(request.META, policy)
         request.META[META_KEY] = decision
-        if decision.respond:
+        action = decision.action
+        if action == "respond":
             return _preflight_answer(decision)
         response = await get_response(request)
-        if not decision.untouched:
+        if action == "forward":
             _apply(response, decision)
         return response
 

@@ -74,13 +74,13 @@ from corecors import (
     Request,
     decide,
     decide_cgi,
+    error_answer,
     reconfigured,
 )
-from corecors.adapters.wsgi import answer_error, status_line
+from corecors.adapters.wsgi import status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-    from flask.typing import ResponseReturnValue
 
 __all__ = [
     "CORS",
@@ -96,9 +96,6 @@ ENVIRON_KEY = "corecors.decision"
 #: The ``app.extensions`` key the extension registers under.
 EXTENSION_KEY = "corecors"
 
-# Set only for a valid preflight under preflight_passthrough: the status to
-# answer with when no before_request hook answers first.
-_PASSTHROUGH_KEY = "corecors.passthrough_status"
 # Set when the server's start_response raised inside the response class, so
 # the error path does not try to start a second response.
 _STARTED_KEY = "corecors.started"
@@ -443,7 +440,7 @@ class CORSState:
             # check_websocket_origin, is answered here; origin-less requests
             # are never logged.
             kind = decision.kind
-            if kind != "preflight" and not decision.respond:
+            if kind != "preflight" and decision.action != "respond":
                 if not decision.allowed and kind == "actual" and _log.isEnabledFor(_DEBUG):
                     _log_refusal(decision)
                 try:
@@ -486,11 +483,9 @@ class CORSState:
     ) -> Iterable[bytes]:
         """Answer a preflight (or a refused handshake) now, or pass it to Flask:
         under preflight_passthrough, or a handshake the policy lets through."""
-        if decision.respond:
+        if decision.action == "respond":
             start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
             return []
-        if decision.kind == "preflight":
-            environ[_PASSTHROUGH_KEY] = _options(config).preflight_status
         try:
             return self.wsgi_app(environ, start_response)
         except Exception:
@@ -501,17 +496,16 @@ class CORSState:
         mode, with PROPAGATE_EXCEPTIONS, or when an error handler itself fails.
 
         Called from an ``except`` block: a bare ``raise`` lets it go on."""
-        if _STARTED_KEY in environ:
+        if _STARTED_KEY in environ or self._propagate():
             raise
-        decision = environ.get(ENVIRON_KEY) or self._decide_late(environ)
-        # A refusal's headers (debug_refusals) make nothing readable.
-        readable = decision.allowed or decision.kind == "not_cors"
-        if not decision.headers or not readable or decision.untouched or self._propagate():
+        # The core's rule (corecors.error_answer): an allowed CORS request
+        # gets a 500 the browser can read; any other exception goes on.
+        answer = error_answer(environ.get(ENVIRON_KEY) or self._decide_late(environ))
+        if answer is None:
             raise
-        # An allowed cross-origin request: answer a 500 the browser can
-        # read, rather than leave a debugger page it would block.
         self.app.logger.exception("Unhandled exception; corecors answered 500 with CORS headers")
-        return answer_error(start_response, decision)
+        start_response(_STATUS_LINES[answer.status], answer.headers)
+        return [answer.body]
 
     def _process_response(self, response: Response) -> Response:
         """Flask's ``process_response``, then make sure the response is of the
@@ -614,8 +608,6 @@ class CORSState:
             if self._single is old:
                 self._single = new
             self._holder = new
-            if self._table is not None and config.preflight_passthrough:
-                self._install_passthrough()
 
     def _unmatched_config(self, environ: WSGIEnvironment) -> Holder:
         """The policy for a request no rule matched (a 404, a 405, a redirect
@@ -706,11 +698,6 @@ class CORSState:
                     )
 
             self._prefixes = _blueprint_prefixes(app, by_name)
-            # A Policy may take preflight_passthrough on later: its hook is ready.
-            if any(
-                isinstance(p, Policy) or p.preflight_passthrough for p in (default, *table.values())
-            ):
-                self._install_passthrough()
             if table:
                 # Scoped policies: the decision waits for the rule Flask
                 # matches. First among the app's URL value preprocessors, so
@@ -721,28 +708,6 @@ class CORSState:
                 self._single = default
             self._table = table
             return table
-
-    def _install_passthrough(self) -> None:
-        if getattr(self.app.dispatch_request, "_corecors_passthrough", False):
-            return  # installed already
-        # preflight_passthrough: a valid preflight goes through Flask's
-        # request handling (before_request hooks, error handlers,
-        # after_request) but never reaches a view, Flask's automatic OPTIONS
-        # answer or a routing error: dispatching answers it instead.
-        app = self.app
-        dispatch = app.dispatch_request
-        response_class = app.response_class
-
-        def dispatch_request() -> ResponseReturnValue:
-            status = request.environ.get(_PASSTHROUGH_KEY)
-            if status is None:
-                return dispatch()
-            response = response_class(status=status)
-            del response.headers["Content-Type"]
-            return response
-
-        dispatch_request._corecors_passthrough = True  # type: ignore[attr-defined]
-        app.dispatch_request = dispatch_request  # type: ignore[method-assign]
 
 
 def _blueprint_prefixes(app: Flask, by_name: dict[str, Holder]) -> tuple[tuple[str, Holder], ...]:
@@ -801,5 +766,7 @@ def _literal(parts: list[str]) -> list[str]:
 def _log_refusal(decision: Decision) -> None:
     # Reason codes only: raw request values never reach the log. Origin-less
     # requests are never logged.
-    if (decision.kind != "not_cors" or decision.respond) and _log.isEnabledFor(logging.DEBUG):
+    if (decision.kind != "not_cors" or decision.action == "respond") and _log.isEnabledFor(
+        logging.DEBUG
+    ):
         _log.debug("CORS %s refused: %s", decision.kind, ", ".join(decision.reasons))

@@ -84,17 +84,18 @@ def result_of(decision: Decision) -> dict[str, Any]:
         "kind": decision.kind,
         "allowed": decision.allowed,
     }
-    if decision.respond:
+    action = decision.action
+    if action == "respond":
         return {
-            "action": "respond",
+            "action": action,
             "status": decision.status,
             "headers": [[name, value] for name, value in decision.headers],
             **common,
         }
-    if decision.untouched:
-        return {"action": "pass", "headers": [], "vary": [], **common}
+    if action == "pass":
+        return {"action": action, "headers": [], "vary": [], **common}
     return {
-        "action": "forward",
+        "action": action,
         "headers": [[name, value] for name, value in decision.headers],
         "vary": list(decision.vary),
         **common,
@@ -129,12 +130,10 @@ def apply_forward(result: Mapping[str, Any], upstream_headers: Pairs) -> list[li
             f"apply_forward takes a 'forward' or 'pass' result, not {action!r}: "
             "a 'respond' result is answered at once and never forwarded"
         )
-    decision = Decision(
+    decision = Decision.forward(
         result.get("kind", "actual"),
         bool(result.get("allowed", False)),
         tuple(result.get("reasons", ())),
-        False,
-        None,
         tuple((name, value) for name, value in result["headers"]),
         tuple(result["vary"]),
     )

@@ -26,7 +26,15 @@ from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import Config, Decision, Policy, decide_cgi, reconfigured, resolve_config
+from corecors import (
+    Config,
+    Decision,
+    Policy,
+    decide_cgi,
+    error_answer,
+    reconfigured,
+    resolve_config,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -35,8 +43,6 @@ __all__ = ["ENVIRON_KEY", "CORSMiddleware"]
 
 #: Where the middleware leaves the :class:`~corecors.Decision` in the environ.
 ENVIRON_KEY = "corecors.decision"
-
-_ERROR_BODY = b"Internal Server Error"
 
 
 class _StatusLines(dict[int, str]):
@@ -62,12 +68,16 @@ class CORSMiddleware:
     """Wrap a WSGI application with the CORS policy *config*.
 
     :param app: the WSGI application to protect.
-    :param config: a :class:`corecors.Config`.
+    :param config: a :class:`corecors.Config` or :class:`corecors.Policy`;
+        or give the options as keywords instead
+        (``CORSMiddleware(app, allow_origins=[...])``).
     :param propagate_exceptions: when the application raises before it has
-        started a response, re-raise (for a debugger outside this
-        middleware) instead of answering ``500`` with the CORS headers the
-        browser needs to read the error. The traceback goes to
-        ``wsgi.errors`` either way.
+        started a response, re-raise at once (for a debugger outside this
+        middleware). Otherwise the middleware follows the core's rule
+        (:func:`corecors.error_answer`): for an allowed CORS request it
+        answers ``500`` with the CORS headers the browser needs to read the
+        error, and writes the traceback to ``wsgi.errors``; any other
+        request's exception propagates unchanged.
     """
 
     __slots__ = ("_status_lines", "app", "config", "propagate_exceptions")
@@ -92,14 +102,13 @@ class CORSMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # This runs on every request: keep it to the decision, one closure
         # and the header rewrite (see docs/performance.md before adding to it).
-        decision = decide_cgi(environ, self.config)
-        environ[ENVIRON_KEY] = decision
-        if decision.respond:
-            start_response(self._status_lines[decision.status], list(decision.headers))  # type: ignore[index]
-            return []
-        if decision.untouched:
-            return self.app(environ, start_response)
-        apply = decision.apply
+        environ[ENVIRON_KEY] = decision = decide_cgi(environ, self.config)
+        action = decision.action
+        if action != "forward":
+            if action == "respond":
+                start_response(self._status_lines[decision.status], list(decision.headers))  # type: ignore[index]
+                return []
+            return self.app(environ, start_response)  # "pass"
         started = False
 
         def cors_start_response(
@@ -107,52 +116,57 @@ class CORSMiddleware:
         ) -> Any:
             nonlocal started
             started = True
-            if exc_info is None:
-                return start_response(status, apply(headers))
-            return start_response(status, apply(headers), exc_info)
+            if exc_info is None:  # some callers' start_response takes two arguments
+                return start_response(status, decision.apply(headers))
+            return start_response(status, decision.apply(headers), exc_info)
 
         try:
             result = self.app(environ, cors_start_response)
         except Exception:
             if started or self.propagate_exceptions:
                 raise
-            return self._error(environ, start_response, decision)
+            return _error(environ, start_response, decision)
         if started or self.propagate_exceptions:
             return result
         # PEP 3333 lets an application call start_response when its iterable
         # is first iterated (a generator does): an exception raised in that
-        # first step, before the response starts, gets the same readable 500.
-        return _FirstStep(self, result, environ, start_response, decision, lambda: started)
+        # first step, before the response starts, follows the same rule.
+        return _FirstStep(result, environ, start_response, decision, lambda: started)
 
-    @staticmethod
-    def _error(
-        environ: WSGIEnvironment, start_response: StartResponse, decision: Decision
-    ) -> Iterable[bytes]:
-        exc_info = sys.exc_info()
-        errors = environ.get("wsgi.errors")
-        if errors is not None:
-            errors.write("".join(traceback.format_exception(*exc_info)))
-        return answer_error(start_response, decision)
+
+def _error(
+    environ: WSGIEnvironment, start_response: StartResponse, decision: Decision
+) -> Iterable[bytes]:
+    """The core's rule for an exception before the response started (called
+    from an ``except`` block: a bare ``raise`` lets the exception go on)."""
+    answer = error_answer(decision)
+    if answer is None:
+        raise  # the exception being handled goes on
+    errors = environ.get("wsgi.errors")
+    if errors is not None:
+        errors.write("".join(traceback.format_exception(*sys.exc_info())))
+    # No response has started, so a plain start_response is the right
+    # call (passing exc_info would make some servers re-raise).
+    start_response(_STATUS_LINES[answer.status], answer.headers)
+    return [answer.body]
 
 
 class _FirstStep:
     """An application's response iterable whose first step may start the
-    response. If that step raises first, the 500 with the CORS headers is
-    sent instead; ``close`` reaches the application's iterable (PEP 3333).
+    response. If that step raises first, the core's rule applies (see
+    :func:`_error`); ``close`` reaches the application's iterable (PEP 3333).
     Nothing is taken from the iterable before the server asks for it."""
 
-    __slots__ = ("_decision", "_environ", "_middleware", "_result", "_start_response", "_started")
+    __slots__ = ("_decision", "_environ", "_result", "_start_response", "_started")
 
     def __init__(
         self,
-        middleware: CORSMiddleware,
         result: Iterable[bytes],
         environ: WSGIEnvironment,
         start_response: StartResponse,
         decision: Decision,
         started: Callable[[], bool],
     ) -> None:
-        self._middleware = middleware
         self._result = result
         self._environ = environ
         self._start_response = start_response
@@ -168,7 +182,7 @@ class _FirstStep:
         except Exception:
             if self._started():
                 raise
-            yield from self._middleware._error(self._environ, self._start_response, self._decision)
+            yield from _error(self._environ, self._start_response, self._decision)
             return
         yield first
         yield from iterator
@@ -177,18 +191,3 @@ class _FirstStep:
         close = getattr(self._result, "close", None)
         if close is not None:
             close()
-
-
-def answer_error(start_response: StartResponse, decision: Decision) -> list[bytes]:
-    """Answer ``500`` with *decision*'s headers, for an app that raised before
-    it started a response (the Flask extension answers the same way)."""
-    headers = decision.apply(
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(_ERROR_BODY))),
-        ]
-    )
-    # No response has started, so a plain start_response is the right
-    # call (passing exc_info would make some servers re-raise).
-    start_response("500 Internal Server Error", headers)
-    return [_ERROR_BODY]

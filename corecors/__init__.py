@@ -18,6 +18,7 @@ from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
 from ._django_cors_headers import read_django_cors_headers
 from ._errors import PROBLEM_CODES, ConfigError, Problem
+from ._failure import ERROR_BODY, ErrorAnswer, error_answer
 from ._files import read_file, read_text
 from ._model import REASONS, Decision, Request, merge_vary
 from ._policy import Policy, reconfigured, resolve_config
@@ -28,12 +29,14 @@ from ._trial import TrialCounts
 __all__ = [
     "DEFAULT_MAX_AGE",
     "DEFAULT_METHODS",
+    "ERROR_BODY",
     "OPTIONS",
     "PROBLEM_CODES",
     "REASONS",
     "Config",
     "ConfigError",
     "Decision",
+    "ErrorAnswer",
     "Policy",
     "Problem",
     "Reading",
@@ -43,6 +46,7 @@ __all__ = [
     "__version__",
     "decide",
     "decide_cgi",
+    "error_answer",
     "merge_vary",
     "middleware_order",
     "read_django_cors_headers",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._fetch import SAFELISTED_METHODS
-from ._model import Decision, Header, Request
+from ._model import Decision, Header, Request, _make
 from ._options import Options
 from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
 from ._syntax import TOKEN
@@ -56,10 +56,6 @@ NO_BODY = ("Content-Length", "0")
 REFUSAL = "Corecors-Refusal"
 #: The status a refused WebSocket handshake is answered with.
 WEBSOCKET_REFUSED_STATUS = 403
-
-
-def _not_cors(reason: str, vary: tuple[str, ...], untouched: bool = False) -> Decision:
-    return Decision("not_cors", False, (reason,), False, None, (), vary, untouched)
 
 
 class Trial(Protocol):
@@ -120,6 +116,10 @@ class Compiled:
         "ws_malformed",
     )
 
+    # Decisions made while a request waits (an origin or a preflight not
+    # seen before) are made by _model._make, the function behind
+    # Decision.answer and Decision.forward, without their extra frame.
+
     def __init__(self, config: Options) -> None:
         # A report-only trial (corecors._trial) puts a gate here; see decide().
         self.trial: Trial | None = None
@@ -151,14 +151,12 @@ class Compiled:
         # per request.
         self.debug = config.debug_refusals
 
-        self.untouched_ws = _not_cors("websocket", (), untouched=True)
-        self.disabled = _not_cors("disabled", (), untouched=True)
+        self.untouched_ws = Decision.let_pass(("websocket",))
+        self.disabled = Decision.let_pass(("disabled",))
         denied, malformed = ("origin_not_allowed",), ("origin_malformed",)
-        self.actual_denied = Decision(
-            "actual", False, denied, False, None, self.refusal(denied), vary
-        )
-        self.actual_malformed = Decision(
-            "actual", False, malformed, False, None, self.refusal(malformed), vary
+        self.actual_denied = Decision.forward("actual", False, denied, self.refusal(denied), vary)
+        self.actual_malformed = Decision.forward(
+            "actual", False, malformed, self.refusal(malformed), vary
         )
 
         # check_websocket_origin: a handshake whose Origin the origin rules do
@@ -181,17 +179,11 @@ class Compiled:
         # should send it "for non-CORS requests as well as CORS requests", so
         # that a cached origin-less answer still serves a cross-origin fetch.
         # Any other config's answer depends on Origin: Vary says so.
-        self.no_origin = Decision(
-            "not_cors",
-            False,
-            ("no_origin",),
-            False,
-            None,
-            ((ACAO, "*"), *tail) if static else (),
-            vary,
+        self.no_origin = Decision.forward(
+            "not_cors", False, ("no_origin",), ((ACAO, "*"), *tail) if static else (), vary
         )
         self.static_actual: Decision | None = (
-            Decision("actual", True, (), False, None, ((ACAO, "*"), *tail), ()) if static else None
+            Decision.forward("actual", True, (), ((ACAO, "*"), *tail), ()) if static else None
         )
         # An Origin longer than any a browser sends: '*' still covers it.
         self.oversized = self.static_actual or self.actual_malformed
@@ -270,9 +262,7 @@ class Compiled:
         if decision is None and origin in self.exact and not self.any_origin:
             # A listed origin's decision is made at its first request (a build
             # of 100,000 origins makes none) and kept at once.
-            decision = Decision(
-                "actual", True, (), False, None, ((ACAO, origin), *self.allowed_tail), self.vary
-            )
+            decision = self.allowed_for(origin)
         if decision is not None:
             if len(self.actual) >= self.actual_limit:
                 self.actual = {}
@@ -280,9 +270,7 @@ class Compiled:
             return decision
         reason = self.origin_reason(origin)
         if reason is None:
-            decision = self.static_actual or Decision(
-                "actual", True, (), False, None, ((ACAO, origin), *self.allowed_tail), self.vary
-            )
+            decision = self.static_actual or self.allowed_for(origin)
         elif reason == "origin_malformed":
             decision = self.actual_malformed
         else:
@@ -293,6 +281,11 @@ class Compiled:
         self.probation[origin] = decision
         return decision
 
+    def allowed_for(self, origin: str) -> Decision:
+        """An allowed actual request's decision: *origin* echoed."""
+        headers = ((ACAO, origin), *self.allowed_tail)
+        return _make("forward", "actual", True, (), None, headers, self.vary)
+
     def refusal(self, reasons: tuple[str, ...]) -> tuple[Header, ...]:
         """The debug_refusals header for a refusal, or nothing."""
         # Reason codes only: never a value from the request.
@@ -302,8 +295,8 @@ class Compiled:
 
     def websocket_refused(self, reasons: tuple[str, ...]) -> Decision:
         headers = (("Vary", "Origin"), NO_BODY, *self.refusal(reasons))
-        return Decision(
-            "not_cors", False, reasons, True, WEBSOCKET_REFUSED_STATUS, headers, ("Origin",)
+        return Decision.answer(
+            "not_cors", False, reasons, WEBSOCKET_REFUSED_STATUS, headers, ("Origin",)
         )
 
     def websocket(self, origin: str | None) -> Decision:
@@ -341,12 +334,14 @@ class Compiled:
         if pna:
             headers.append(ACAPN)
         if self.passthrough:
-            return Decision("preflight", True, (), False, None, tuple(headers), self.preflight_vary)
+            # The application answers a valid preflight; these headers are
+            # added to its answer.
+            return Decision.forward("preflight", True, (), tuple(headers), self.preflight_vary)
         headers.append(("Vary", self.preflight_vary_value))
         if self.status != 204:
             headers.append(NO_BODY)
-        return Decision(
-            "preflight", True, (), True, self.status, tuple(headers), self.preflight_vary
+        return _make(
+            "respond", "preflight", True, (), self.status, tuple(headers), self.preflight_vary
         )
 
     def preflight_allowed_cached(
@@ -375,8 +370,14 @@ class Compiled:
         # decide() looks in self.refused first; what is stored here is found
         # there next time.
         headers = (("Vary", self.preflight_vary_value), NO_BODY, *self.refusal(reasons))
-        decision = Decision(
-            "preflight", False, reasons, True, self.failure_status, headers, self.preflight_vary
+        decision = _make(
+            "respond",
+            "preflight",
+            False,
+            reasons,
+            self.failure_status,
+            headers,
+            self.preflight_vary,
         )
         self.refused[reasons] = decision
         return decision

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["REASONS", "Decision", "Request", "merge_vary"]
+__all__ = ["REASONS", "Action", "Decision", "Request", "merge_vary"]
 
 Kind = Literal["not_cors", "actual", "preflight"]
 Header = tuple[str, str]
@@ -252,50 +252,158 @@ def _is_handshake(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+Action = Literal["respond", "forward", "pass"]
+
+_new = object.__new__
+
+
+class _DecisionSlots:
+    """The storage of a Decision: its slots, and nothing else."""
+
+    __slots__ = (
+        "_raw",
+        "_tail",
+        "action",
+        "allowed",
+        "headers",
+        "kind",
+        "reasons",
+        "status",
+        "vary",
+    )
+
+    action: Action
+    kind: Kind
+    allowed: bool
+    reasons: tuple[str, ...]
+    status: int | None
+    headers: tuple[Header, ...]
+    vary: tuple[str, ...]
+    _tail: list[Header]
+    _raw: tuple[list[RawHeader], list[RawHeader]] | None
+
+
+class _Building(_DecisionSlots):
+    # A Decision under construction: the same slots, plain assignment (a
+    # frozen class's __setattr__ would cost a call per field). The named
+    # constructors fill one in, then make it a Decision, which is frozen.
+    __slots__ = ()
+
+
+class Decision(_DecisionSlots):
     """What corecors decided about one request: plain, immutable data.
 
-    - ``respond`` true: send ``status`` and ``headers`` now, with an empty
-      body, and do not call the application (a preflight corecors answers,
-      or a WebSocket handshake refused under ``check_websocket_origin``).
-    - ``respond`` false: call the application, then pass its response
-      headers through :meth:`apply`: it drops any ``Access-Control-*``
-      headers the application set, merges ``vary`` into its ``Vary``, and
-      adds ``headers``.
-    - ``untouched`` true: corecors has nothing to say (a WebSocket handshake
-      it does not refuse, ``enabled=False``); leave the response exactly as
-      the application made it.
+    ``action`` says what the adapter does, and every adapter does exactly
+    that:
+
+    - ``"respond"``: send ``status`` and ``headers`` now, with an empty body,
+      and do not call the application (a preflight corecors answers, or a
+      WebSocket handshake refused under ``check_websocket_origin``).
+    - ``"forward"``: call the application, then pass its response headers
+      through :meth:`apply`: it drops any ``Access-Control-*`` headers the
+      application set, merges ``vary`` into its ``Vary``, and adds
+      ``headers``. A valid preflight under ``preflight_passthrough`` is
+      forwarded too: the application answers it, with the preflight headers
+      added.
+    - ``"pass"``: corecors has nothing to say (a WebSocket handshake it does
+      not refuse, ``enabled=False``); call the application and leave its
+      response exactly as it made it.
+
+    If the application raises before its response starts,
+    :func:`corecors.error_answer` says what to send instead.
+
+    Make one with :meth:`answer`, :meth:`forward` or :meth:`let_pass`;
+    assigning to a field raises :class:`dataclasses.FrozenInstanceError`
+    (an :class:`AttributeError`), since decisions
+    are shared between requests.
+
+    >>> Decision.forward("actual", True, (), (("Access-Control-Allow-Origin", "*"),), ())
+    Decision(action='forward', kind='actual', allowed=True, reasons=(), status=None, \
+headers=(('Access-Control-Allow-Origin', '*'),), vary=())
     """
 
+    __slots__ = ()
+
+    #: ``"respond"``, ``"forward"`` or ``"pass"``
+    action: Action
     #: ``"not_cors"``, ``"actual"`` or ``"preflight"``
     kind: Kind
     #: whether the browser will be granted access
     allowed: bool
     #: reason codes, see :data:`corecors.REASONS`; empty when allowed
     reasons: tuple[str, ...]
-    #: answer now with ``status`` and ``headers``
-    respond: bool
-    #: the status to answer with, when ``respond``
+    #: the status to answer with, when the action is ``"respond"``
     status: int | None
-    #: the whole response header list when ``respond``, else headers to add
+    #: the whole response header list when responding, else headers to add
     headers: tuple[Header, ...]
     #: Vary tokens the response must carry
     vary: tuple[str, ...]
-    #: leave the application's response alone
-    untouched: bool = False
-    # What apply() appends to a response that has no Vary of its own.
-    _tail: list[Header] = field(init=False, repr=False, compare=False)
-    # The same in ASGI's form (lower-case names, Latin-1 bytes), made when
-    # apply_raw() first needs it.
-    _raw_tail: list[RawHeader] | None = field(init=False, repr=False, compare=False, default=None)
-    _raw_headers: list[RawHeader] | None = field(
-        init=False, repr=False, compare=False, default=None
-    )
 
-    def __post_init__(self) -> None:
-        tail = [("Vary", ", ".join(self.vary))] if self.vary else []
-        object.__setattr__(self, "_tail", [*tail, *self.headers])
+    def __new__(cls, *args: object, **kwargs: object) -> Decision:
+        raise TypeError(
+            "make a Decision with Decision.answer(), Decision.forward() or Decision.let_pass()"
+        )
+
+    @staticmethod
+    def answer(
+        kind: Kind,
+        allowed: bool,
+        reasons: tuple[str, ...],
+        status: int,
+        headers: tuple[Header, ...],
+        vary: tuple[str, ...],
+    ) -> Decision:
+        """Answer now with *status* and *headers* (the whole header list)."""
+        return _make("respond", kind, allowed, reasons, status, headers, vary)
+
+    @staticmethod
+    def forward(
+        kind: Kind,
+        allowed: bool,
+        reasons: tuple[str, ...],
+        headers: tuple[Header, ...],
+        vary: tuple[str, ...],
+    ) -> Decision:
+        """Call the application and add *headers* and *vary* to its response."""
+        return _make("forward", kind, allowed, reasons, None, headers, vary)
+
+    @staticmethod
+    def let_pass(reasons: tuple[str, ...]) -> Decision:
+        """Call the application and leave its response alone (not CORS)."""
+        return _make("pass", "not_cors", False, reasons, None, (), ())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"a Decision is immutable (it is shared): cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"a Decision is immutable (it is shared): cannot delete {name!r}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.action,
+            self.kind,
+            self.allowed,
+            self.reasons,
+            self.status,
+            self.headers,
+            self.vary,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Decision:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("action", "kind", "allowed", "reasons", "status", "headers", "vary")
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"Decision({shown})"
+
+    def __reduce__(self) -> tuple[Any, tuple[object, ...]]:
+        return _make, self._fields()
 
     def apply(self, headers: Iterable[Header]) -> list[Header]:
         """Return the application's response headers with this decision applied.
@@ -310,7 +418,7 @@ class Decision:
         """
         # Fast path for the usual response: a list whose names are all known
         # to be neither Vary nor Access-Control-* (one set lookup each), so
-        # there is nothing to drop or merge. (An untouched decision's tail is
+        # there is nothing to drop or merge. (A "pass" decision's tail is
         # empty, so this copies the list.)
         if type(headers) is list:
             plain = _PLAIN_NAMES
@@ -319,7 +427,7 @@ class Decision:
                     break
             else:
                 return headers + self._tail
-        if self.untouched:
+        if self.action == "pass":
             return list(headers)
         out: list[Header] = []
         app_vary: list[str] = []
@@ -349,11 +457,10 @@ class Decision:
         [(b'content-type', b'text/plain'), (b'vary', b'Origin'), \
 (b'access-control-allow-origin', b'https://app.example.com')]
         """
-        if self.untouched:
+        if self.action == "pass":
             return [(bytes(name), bytes(value)) for name, value in headers]
-        raw_tail = self._raw_tail
-        if raw_tail is None:
-            raw_tail = self._encode()
+        raw = self._raw or self._encode()
+        raw_tail = raw[1]
         if type(headers) is list:
             plain = _PLAIN_RAW_NAMES
             for item in headers:
@@ -374,7 +481,7 @@ class Decision:
         vary = merge_vary(app_vary, self.vary)
         if vary:
             out.append((b"vary", vary.encode("latin-1")))
-        out.extend(self.raw_headers)
+        out.extend(raw[0])
         return out
 
     @property
@@ -386,19 +493,42 @@ class Decision:
         >>> decide(Request("GET", origin="https://a.example"), config).raw_headers
         [(b'access-control-allow-origin', b'*')]
         """
-        raw = self._raw_headers
-        if raw is None:
-            self._encode()
-            raw = self._raw_headers
-        return list(raw or ())
+        return list((self._raw or self._encode())[0])
 
-    def _encode(self) -> list[RawHeader]:
+    def _encode(self) -> tuple[list[RawHeader], list[RawHeader]]:
         # Made once per Decision, when first asked for; the decision tables
         # keep their Decisions, so a repeated answer pays nothing.
-        tail = _encode(self._tail)
-        object.__setattr__(self, "_raw_headers", _encode(self.headers))
-        object.__setattr__(self, "_raw_tail", tail)
-        return tail
+        raw = (_encode(self.headers), _encode(self._tail))
+        _set_raw(self, raw)
+        return raw
+
+
+# The slot's own setter: the one write a Decision takes, its cache of ASGI forms.
+_set_raw = _DecisionSlots.__dict__["_raw"].__set__
+
+
+def _make(
+    action: Action,
+    kind: Kind,
+    allowed: bool,
+    reasons: tuple[str, ...],
+    status: int | None,
+    headers: tuple[Header, ...],
+    vary: tuple[str, ...],
+) -> Decision:
+    d = _new(_Building)
+    d.action = action
+    d.kind = kind
+    d.allowed = allowed
+    d.reasons = reasons
+    d.status = status
+    d.headers = headers
+    d.vary = vary
+    # What apply() appends to a response that has no Vary of its own.
+    d._tail = [("Vary", ", ".join(vary)), *headers] if vary else list(headers)
+    d._raw = None  # the ASGI forms, made when first needed
+    d.__class__ = Decision  # type: ignore[assignment]
+    return d  # type: ignore[return-value]
 
 
 def _encode(headers: Iterable[Header]) -> list[RawHeader]:

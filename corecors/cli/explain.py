@@ -103,7 +103,7 @@ class Step:
             "decision": {
                 "kind": d.kind,
                 "allowed": d.allowed,
-                "respond": d.respond,
+                "action": d.action,
                 "status": d.status,
                 "headers": [list(h) for h in d.headers],
                 "vary": list(d.vary),
@@ -199,7 +199,7 @@ def explain(config: Config, request: BrowserRequest) -> tuple[list[str], Step | 
         if request.private_network:
             req_headers.append(("Access-Control-Request-Private-Network", "true"))
         decision = decide(Request.from_headers("OPTIONS", req_headers), config)
-        if decision.respond:
+        if decision.action == "respond":
             status, headers = decision.status, list(decision.headers)
         else:  # passed on to the application (preflight_passthrough, or disabled)
             status, headers = None, decision.apply([])
@@ -472,12 +472,12 @@ def _print_step(out: TextIO, s: Style, step: Step, line: str) -> None:
         for more in lines[1:]:
             w(" " * (4 + width + 2 + 9) + more + "\n")
     d = step.decision
-    if d.respond:
+    if d.action == "respond":
         assert d.status is not None
         w(f"  {s.dim('corecors answers it at once')}\n    HTTP {status_text(d.status)}\n")
         for name, value in d.headers:
             w(f"    {name}: {value}\n")
-    elif d.untouched:
+    elif d.action == "pass":
         w(f"  {s.dim('corecors leaves it to your application and adds nothing')}\n")
     else:
         intro = (

@@ -32,7 +32,7 @@ def explain_handshake(
 ) -> int:
     headers = [("Origin", request.origin), *_HANDSHAKE]
     decision = decide(Request.from_headers("GET", headers), config)
-    if decision.respond:
+    if decision.action == "respond":
         assert decision.status is not None
         reasons = "; ".join(REASONS.get(r, r) for r in decision.reasons)
         verdict = (
@@ -49,7 +49,7 @@ def explain_handshake(
     else:
         verdict = "opens: the Origin is allowed, and the handshake goes to your application"
         fix = None
-    allowed = not decision.respond
+    allowed = decision.action != "respond"
     if fmt == "json":
         write_json(
             out,
@@ -71,7 +71,7 @@ def explain_handshake(
         out.write(f"{request.origin}\n  the browser sends\n    GET {request.path}\n")
         for name, value in headers:
             out.write(f"    {name}: {value}\n")
-        if decision.respond:
+        if decision.action == "respond":
             assert decision.status is not None
             out.write(f"  corecors answers it at once\n    HTTP {status_text(decision.status)}\n")
             for name, value in decision.headers:

@@ -355,7 +355,7 @@ def test_decision_left_by_an_outer_layer_is_not_taken_for_this_apps() -> None:
 
     CORS(app, allow_origins=[APP])
     inner = app.wsgi_app
-    stale = Decision("actual", True, (), False, None, (("Access-Control-Allow-Origin", "*"),), ())
+    stale = Decision.forward("actual", True, (), (("Access-Control-Allow-Origin", "*"),), ())
 
     def outer(environ: dict[str, Any], start_response: Any) -> Any:
         environ["corecors.decision"] = stale
@@ -802,7 +802,9 @@ def test_view_decorator_works_in_either_order(
     client = app.test_client()
 
     response = preflight(client, "/admin", ADMIN, "PUT")
-    assert response.status_code == 204
+    # Passed through, Flask answers: its automatic OPTIONS answer, or 405
+    # where the rule has no OPTIONS; either way with the preflight headers.
+    assert response.status_code == (200 if automatic else 405) if passthrough else 204
     assert acao(response) == ADMIN
     assert response.headers["Access-Control-Allow-Methods"] == "PUT"
     assert counter.calls == (["before_request"] if passthrough else [])
@@ -1060,7 +1062,7 @@ PREFLIGHT_HEADERS = [
 @pytest.mark.parametrize(
     ("verdict", "status", "calls"),
     [
-        pytest.param("pass", 204, ["before_request", "after_request"], id="hooks pass"),
+        pytest.param("pass", 200, ["before_request", "after_request"], id="hooks pass"),
         pytest.param("reject", 401, ["before_request", "after_request"], id="a hook answers"),
         pytest.param(
             "abort",
@@ -1071,7 +1073,12 @@ PREFLIGHT_HEADERS = [
         pytest.param("raise", 500, ["before_request", "after_request"], id="a hook raises"),
     ],
 )
-def test_passthrough_runs_hooks_never_the_view(verdict: str, status: int, calls: list[str]) -> None:
+def test_passthrough_goes_through_flask_not_the_view(
+    verdict: str, status: int, calls: list[str]
+) -> None:
+    # The Decision says "forward", and Flask handles the preflight as any
+    # OPTIONS request: its hooks and error handlers run, and its automatic
+    # OPTIONS answer (not the view) answers when they let it through.
     counter = Counter()
     client = passthrough_app(counter, verdict=verdict).test_client()
     response = preflight(client, "/data", APP, "PUT")
@@ -1082,16 +1089,21 @@ def test_passthrough_runs_hooks_never_the_view(verdict: str, status: int, calls:
 
 
 @pytest.mark.parametrize(
-    "automatic",
-    [pytest.param(True, id="automatic OPTIONS"), pytest.param(False, id="no OPTIONS route")],
+    ("automatic", "status"),
+    [
+        pytest.param(True, 200, id="automatic OPTIONS"),
+        pytest.param(False, 405, id="no OPTIONS route"),
+    ],
 )
-def test_passthrough_answers_with_the_configured_status(automatic: bool) -> None:
+def test_passthrough_is_answered_by_flask_not_preflight_status(
+    automatic: bool, status: int
+) -> None:
     counter = Counter()
-    client = passthrough_app(counter, status=200, automatic=automatic).test_client()
+    client = passthrough_app(counter, status=202, automatic=automatic).test_client()
     response = preflight(client, "/data", APP, "PUT")
-    assert response.status_code == 200
-    assert response.data == b""
-    assert "Allow" not in response.headers, "not Flask's automatic OPTIONS answer"
+    assert response.status_code == status, "Flask's answer, never preflight_status"
+    assert "PUT" in response.headers["Allow"], "Flask's own OPTIONS or 405 answer"
+    assert cors_headers(response) == PREFLIGHT_HEADERS
     assert "view" not in counter.calls
 
 
@@ -1129,7 +1141,7 @@ def test_passthrough_on_one_view_only() -> None:
     client = app.test_client()
     assert preflight(client, "/plain").status_code == 204
     assert counter.calls == []
-    assert preflight(client, "/guarded").status_code == 204
+    assert preflight(client, "/guarded").status_code == 200  # Flask's automatic OPTIONS
     assert counter.calls == ["before_request"]
 
 

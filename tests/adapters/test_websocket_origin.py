@@ -181,7 +181,7 @@ def test_asgi_closes_a_disallowed_handshake_before_accept(
     else:
         assert sent == [{"type": "websocket.accept"}]
         assert len(seen) == 1
-        assert seen[0][asgi.SCOPE_KEY].untouched
+        assert seen[0][asgi.SCOPE_KEY].action == "pass"
 
 
 def test_asgi_uses_the_denial_response_extension_where_the_server_has_it() -> None:

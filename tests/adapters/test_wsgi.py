@@ -222,35 +222,55 @@ class Generated:
         return Result()
 
 
-@pytest.mark.parametrize(
-    ("origin", "acao", "vary"),
-    [
-        pytest.param(APP, APP, "Origin", id="allowed origin"),
-        pytest.param(EVIL, None, "Origin", id="refused origin: no ACAO, still Vary"),
-    ],
-)
-def test_generator_raising_before_start_response_becomes_a_readable_500(
-    origin: str, acao: str | None, vary: str
-) -> None:
+class Errors:
+    """A wsgi.errors stream that keeps what is written."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.text.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_generator_raising_before_start_response_becomes_a_readable_500() -> None:
     app = Generated(fail="before start_response")
-    errors: list[str] = []
-
-    class Errors:
-        def write(self, text: str) -> None:
-            errors.append(text)
-
-        def flush(self) -> None:
-            pass
-
+    errors = Errors()
     c = Client(CORSMiddleware(app, CONFIG))
-    r = c.get("/", headers={"Origin": origin}, environ_overrides={"wsgi.errors": Errors()})
+    r = c.get("/", headers={"Origin": APP}, environ_overrides={"wsgi.errors": errors})
     assert r.status_code == 500
-    assert r.headers.get("Access-Control-Allow-Origin") == acao
-    assert r.headers["Vary"] == vary
+    assert r.headers.get("Access-Control-Allow-Origin") == APP
+    assert r.headers["Vary"] == "Origin"
     assert r.get_data() == b"Internal Server Error"
-    assert "RuntimeError: boom" in "".join(errors)
+    assert "RuntimeError: boom" in "".join(errors.text)
     r.close()  # as a server does: close() reaches the application's iterable
     assert app.closed
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Origin": EVIL}, id="refused origin"),
+        pytest.param({}, id="no Origin"),
+    ],
+)
+@pytest.mark.parametrize("fail", ["before start_response", "in the call"])
+def test_an_exception_the_browser_could_not_read_propagates(
+    headers: dict[str, str], fail: str
+) -> None:
+    # The core's rule (corecors.error_answer): only an allowed CORS request
+    # gets corecors's 500; any other exception goes on to the server.
+    def raising(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        raise RuntimeError("boom")
+
+    app = Generated(fail="before start_response") if fail != "in the call" else raising
+    errors = Errors()
+    c = Client(CORSMiddleware(app, CONFIG))
+    with pytest.raises(RuntimeError, match="boom"):
+        c.get("/", headers=headers, environ_overrides={"wsgi.errors": errors})
+    assert errors.text == [], "the server logs it, not corecors"
 
 
 def test_generator_is_not_iterated_before_the_server_asks() -> None:

@@ -60,12 +60,12 @@ def test_a_preflight_is_options_exactly_with_origin_and_request_method(
 ) -> None:
     decision = decide(request_, EXACT)
     assert decision.kind == kind
-    assert decision.respond is (kind == "preflight")
+    assert (decision.action == "respond") is (kind == "preflight")
 
 
 def test_an_options_request_that_is_not_a_preflight_reaches_the_application() -> None:
     decision = decide(Request("OPTIONS", origin=APP), EXACT)
-    assert decision.respond is False
+    assert decision.action == "forward"
     assert decision.status is None
     assert acao(decision) == APP
 
@@ -291,7 +291,7 @@ def test_every_response_that_depends_on_origin_varies_on_origin(
     decision = decide(request_, config)
     assert decision.allowed is allowed
     assert decision.vary[0] == "Origin"
-    if decision.respond:
+    if decision.action == "respond":
         assert values(decision, "Vary") == [", ".join(decision.vary)]
         assert decision.vary == ("Origin", *PREFLIGHT_VARY)
 
@@ -319,9 +319,9 @@ def test_repeated_origin_lines_make_no_valid_origin() -> None:
 def test_an_actual_request_always_reaches_the_application(origin: str) -> None:
     decision = decide(Request("DELETE", origin=origin), EXACT)
     assert decision.kind == "actual"
-    assert decision.respond is False
+    assert decision.action == "forward"
     assert decision.status is None
-    assert decision.untouched is False  # the application's CORS headers are replaced
+    assert decision.action == "forward"  # the application's CORS headers are replaced
 
 
 def test_the_core_never_logs(caplog: pytest.LogCaptureFixture) -> None:
@@ -616,7 +616,7 @@ def test_an_allowed_preflight_is_answered_in_full() -> None:
     decision = decide(preflight(request_headers="x-token"), config)
     assert decision.kind == "preflight"
     assert decision.allowed
-    assert decision.respond
+    assert decision.action == "respond"
     assert decision.status == 204
     assert decision.reasons == ()
     assert decision.headers == (
@@ -674,7 +674,7 @@ def test_a_refused_preflight_discloses_nothing(
     decision = decide(request_, config)
     assert decision.kind == "preflight"
     assert not decision.allowed
-    assert decision.respond
+    assert decision.action == "respond"
     assert decision.status == failure_status
     assert decision.reasons == reasons
     assert all(reason in REASONS for reason in reasons)
@@ -688,7 +688,7 @@ def test_a_refused_preflight_discloses_nothing(
 def test_a_refused_preflight_is_answered_even_with_passthrough() -> None:
     config = Config(allow_origins=[APP], preflight_passthrough=True)
     decision = decide(preflight("https://evil.example", "GET"), config)
-    assert decision.respond
+    assert decision.action == "respond"
     assert decision.status == 403
 
 
@@ -736,7 +736,7 @@ def test_passthrough_sends_a_valid_preflight_on_with_headers_to_add(origin: str)
     decision = decide(preflight(origin), config)
     assert decision.kind == "preflight"
     assert decision.allowed
-    assert decision.respond is False
+    assert decision.action == "forward"
     assert decision.status is None
     assert decision.headers == (
         ("Access-Control-Allow-Origin", origin),
@@ -776,10 +776,10 @@ def test_disabled_configs_and_websocket_handshakes_are_left_untouched(
 ) -> None:
     decision = decide(request_, config)
     assert decision.kind == "not_cors"
-    assert decision.untouched
+    assert decision.action == "pass"
     assert decision.reasons == (reason,)
-    assert (decision.respond, decision.status, decision.headers, decision.vary) == (
-        False, None, (), ()
+    assert (decision.action, decision.status, decision.headers, decision.vary) == (
+        "pass", None, (), ()
     )
     app_headers = [("Access-Control-Allow-Origin", "*"), ("Vary", "Accept")]
     assert decision.apply(app_headers) == app_headers

@@ -56,7 +56,7 @@ def test_v4_definition_reads_the_http_listener_cors() -> None:
         config,
     )
     assert decision.allowed
-    assert decision.respond is False  # runPolicies: the preflight goes on to the API
+    assert decision.action == "forward"  # runPolicies: the preflight goes on to the API
     assert ("Access-Control-Allow-Private-Network", "true") in decision.headers
     assert not [n for n, _ in decision.headers if n == "Access-Control-Max-Age"]
 
@@ -139,7 +139,7 @@ def test_a_holey_regex_is_refused_naming_the_gravitee_key() -> None:
 def test_a_definition_without_cors_imports_as_disabled(definition: dict[str, Any]) -> None:
     config = Config.from_gravitee(definition)
     assert config.enabled is False
-    assert decide(Request("GET", origin="https://a.example"), config).untouched
+    assert decide(Request("GET", origin="https://a.example"), config).action == "pass"
 
 
 def test_same_cors_on_two_listeners_is_one_config() -> None:

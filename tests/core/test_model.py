@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -124,7 +126,7 @@ def test_anything_less_than_a_real_handshake_gets_the_ordinary_rules(
     request = Request.from_headers(method, headers)
     assert not request.websocket
     decision = decide(request, CONFIG)
-    assert not decision.untouched
+    assert decision.action != "pass"
     assert decision.vary == ("Origin",)
     environ = {"REQUEST_METHOD": method} | {
         "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
@@ -136,7 +138,7 @@ def test_a_websocket_handshake_from_headers_is_left_untouched() -> None:
     request = Request.from_headers(
         "GET", {"Origin": "https://evil.example"} | HANDSHAKE
     )
-    assert decide(request, CONFIG).untouched
+    assert decide(request, CONFIG).action == "pass"
 
 
 # -- Request.from_cgi ----------------------------------------------------------
@@ -170,7 +172,40 @@ def test_a_decision_is_frozen_plain_data() -> None:
     decision = decide(Request("GET", origin=APP), CONFIG)
     with pytest.raises(dataclasses.FrozenInstanceError):
         decision.allowed = False  # type: ignore[misc]
-    assert dataclasses.asdict(decision)["headers"] == (("Access-Control-Allow-Origin", APP),)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del decision.headers  # type: ignore[misc]
+    assert decision.allowed is True  # unchanged: decisions are shared between requests
+    assert decision.headers == (("Access-Control-Allow-Origin", APP),)
+
+
+def test_a_decision_is_made_by_its_named_constructors_only() -> None:
+    with pytest.raises(TypeError, match=r"Decision\.answer"):
+        Decision("actual", True, (), False, None, (), ())  # type: ignore[call-arg]
+    answer = Decision.answer("preflight", False, ("method_not_allowed",), 403, (), ())
+    assert (answer.action, answer.status) == ("respond", 403)
+    forward = Decision.forward("actual", True, (), (("Access-Control-Allow-Origin", APP),), ())
+    assert (forward.action, forward.status) == ("forward", None)
+    passing = Decision.let_pass(("websocket",))
+    assert (passing.action, passing.kind, passing.allowed, passing.headers) == (
+        "pass", "not_cors", False, ()
+    )
+
+
+def test_decisions_compare_hash_copy_and_pickle_by_their_fields() -> None:
+    decision = decide(Request("GET", origin=APP), CONFIG)
+    headers = (("Access-Control-Allow-Origin", APP),)
+    same = Decision.forward("actual", True, (), headers, ("Origin",))
+    assert decision == same
+    assert hash(decision) == hash(same)
+    assert decision != Decision.forward("actual", True, (), (), ("Origin",))
+    assert decision != "a decision"
+    decision.apply_raw([])  # the ASGI forms, cached inside, take no part in comparing
+    assert decision == same
+    pickled = pickle.loads(pickle.dumps(decision))  # noqa: S301 - our own bytes
+    for copied in (copy.copy(decision), copy.deepcopy(decision), pickled):
+        assert copied == decision
+        assert type(copied) is Decision
+    assert repr(decision).startswith("Decision(action='forward', kind='actual', allowed=True,")
 
 
 ALLOWED = decide(Request("GET", origin=APP), CONFIG)

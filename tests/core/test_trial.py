@@ -125,7 +125,7 @@ def test_a_trial_that_is_not_a_config_raises_and_changes_nothing() -> None:
 
 def test_a_disabled_config_without_a_trial_is_still_untouched() -> None:
     policy = Policy(Config(enabled=False))
-    assert decide(Request("GET", origin=A), policy).untouched
+    assert decide(Request("GET", origin=A), policy).action == "pass"
 
 
 def test_counts_are_not_lost_across_threads() -> None:
@@ -158,8 +158,8 @@ def test_a_trial_keeps_the_enforced_websocket_check_and_reports_a_lifted_one() -
     assert policy.trial_counts.differ == 1  # the trial would let the handshake through
     # The other way round: the trial would refuse what is let through today.
     trying = Policy(Config(allow_origins=[A]), report_only=checked)
-    assert decide(refused, trying).untouched
+    assert decide(refused, trying).action == "pass"
     assert trying.trial_counts.differ == 1
     allowed = Request("GET", origin=A, websocket=True)
-    assert decide(allowed, trying).untouched
+    assert decide(allowed, trying).action == "pass"
     assert trying.trial_counts.differ == 1  # both let an allowed origin through

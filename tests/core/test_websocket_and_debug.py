@@ -66,9 +66,9 @@ ALLOWED_HANDSHAKES = [
 def test_a_handshake_the_origin_rules_allow_passes_untouched(origin: str | None) -> None:
     for _ in range(3):  # first sight, probation, remembered
         decision = decide(handshake(origin), CHECKED)
-        assert decision.untouched
+        assert decision.action == "pass"
         assert decision.reasons == ("websocket",)
-        assert (decision.respond, decision.headers, decision.vary) == (False, (), ())
+        assert (decision.action, decision.headers, decision.vary) == ("pass", (), ())
 
 
 REFUSED_HANDSHAKES = [
@@ -96,8 +96,8 @@ def test_a_handshake_from_an_origin_the_rules_refuse_is_answered_403(
     for _ in range(3):  # first sight, probation, remembered: the same answer
         decision = decide(handshake(origin), CHECKED)
         assert (decision.kind, decision.allowed, decision.reasons) == ("not_cors", False, reasons)
-        assert (decision.respond, decision.status) == (True, 403)
-        assert not decision.untouched
+        assert (decision.action, decision.status) == ("respond", 403)
+        assert decision.action != "pass"
         assert decision.headers == (("Vary", "Origin"), ("Content-Length", "0"))
         assert decision.vary == ("Origin",)
     for reason in reasons:
@@ -107,18 +107,18 @@ def test_a_handshake_from_an_origin_the_rules_refuse_is_answered_403(
 @pytest.mark.parametrize("origin", [EVIL, None, APP])
 def test_the_check_is_off_by_default(origin: str | None) -> None:
     assert Config().check_websocket_origin is False
-    assert decide(handshake(origin), UNCHECKED).untouched
+    assert decide(handshake(origin), UNCHECKED).action == "pass"
 
 
 def test_a_disabled_config_checks_no_handshake() -> None:
     config = CHECKED.replace(enabled=False)
-    assert decide(handshake(EVIL), config).untouched
+    assert decide(handshake(EVIL), config).action == "pass"
 
 
 def test_star_allows_every_handshake_null_included_and_lint_says_so() -> None:
     config = Config(allow_origins="*", check_websocket_origin=True)
     for origin in (EVIL, "null", "https://" + "a" * 10_000 + ".example"):
-        assert decide(handshake(origin), config).untouched
+        assert decide(handshake(origin), config).action == "pass"
     # CC101 is the advice every '*' gets; CC119 is this option's own.
     assert [(p.code, p.option) for p in config.warnings] == [
         ("CC119", "check_websocket_origin"),
@@ -136,7 +136,7 @@ def test_the_check_applies_to_handshakes_only() -> None:
         Request("GET", origin=EVIL, request_method="GET"),
     ):
         decision = decide(request, CHECKED)
-        assert not decision.respond
+        assert decision.action != "respond"
         assert decision.reasons == ("origin_not_allowed",)
 
 
@@ -151,17 +151,17 @@ def test_decide_cgi_checks_a_handshake_as_decide_does(origin: str | None, refuse
         environ["HTTP_ORIGIN"] = origin
     decision = decide_cgi(environ, CHECKED)
     assert decision == decide(Request.from_cgi(environ), CHECKED)
-    assert decision.respond is refused
-    assert decision.untouched is not refused
+    assert (decision.action == "respond") is refused
+    assert (decision.action == "pass") is not refused
 
 
 def test_a_policy_swaps_the_check_in_and_out() -> None:
     policy = Policy(UNCHECKED)
-    assert decide(handshake(EVIL), policy).untouched
+    assert decide(handshake(EVIL), policy).action == "pass"
     policy.reconfigure(CHECKED)
     assert decide(handshake(EVIL), policy).status == 403
     policy.reconfigure(UNCHECKED)
-    assert decide(handshake(EVIL), policy).untouched
+    assert decide(handshake(EVIL), policy).action == "pass"
 
 
 def test_from_asgi_marks_a_websocket_scope_as_a_handshake() -> None:
@@ -222,7 +222,7 @@ def test_a_refusal_names_its_reasons_in_a_header(request_: Request, expected: st
         assert not decision.allowed
         assert header(decision, REFUSAL) == expected == ", ".join(decision.reasons)
         # It goes out with the response, through apply() for actual requests.
-        if not decision.respond:
+        if decision.action != "respond":
             assert (REFUSAL, expected) in decision.apply([("Content-Type", "text/plain")])
 
 

@@ -66,12 +66,13 @@ def corecors_server(config: Config, policy: Policy, log: list[str] | None = None
     def serve(method: str, headers: list[Header]) -> tuple[int, list[Header]]:
         request = Request.from_headers(method, headers)
         decision = decide(request, config)
-        if decision.respond:
+        if decision.action == "respond":
             assert decision.status is not None
             status, response = decision.status, list(decision.headers)
         else:
             status, response = 200, decision.apply(APP_HEADERS)
-        check_response(policy, method, headers, status, response, answered=decision.respond)
+        answered = decision.action == "respond"
+        check_response(policy, method, headers, status, response, answered=answered)
         if log is not None:
             log.append(f"{method} {headers!r} -> {status} {response!r}")
         return status, response

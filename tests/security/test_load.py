@@ -190,7 +190,7 @@ def expected_decision(case: Case) -> Decision:
 
 
 def expected_status(case: Case, decision: Decision) -> int:
-    if decision.respond:
+    if decision.action == "respond":
         assert decision.status is not None
         return decision.status
     return {"/error": 500, "/missing": 404}.get(case.path, 200)

@@ -449,7 +449,7 @@ def test_vary_origin_on_every_response(surface: str, static: bool) -> None:
     def via_decide(method: str, headers: dict[str, str]) -> list[tuple[str, str]]:
         pairs = [(k.replace("_", "-"), v) for k, v in headers.items()]
         decision = decide(Request.from_headers(method, pairs), config)
-        return list(decision.headers) if decision.respond else decision.apply([])
+        return list(decision.headers) if decision.action == "respond" else decision.apply([])
 
     def via_wsgi(method: str, headers: dict[str, str]) -> list[tuple[str, str]]:
         def app(environ: Any, start_response: Any) -> list[bytes]:

@@ -40,4 +40,4 @@ def wrap(app: object) -> CORSMiddleware:
 def websocket_handshake(config: Config, headers: list[tuple[bytes, bytes]]) -> bool:
     checked = config.replace(check_websocket_origin=True, debug_refusals=False)
     decision = decide(Request.from_asgi("GET", headers, websocket=True), checked)
-    return decision.respond and decision.status == 403
+    return decision.action == "respond" and decision.status == 403
