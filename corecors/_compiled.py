@@ -239,15 +239,6 @@ class Compiled:
 
     # -- origins -----------------------------------------------------------
 
-    def origin_reason(self, origin: str) -> str | None:
-        """None if *origin* is allowed, else the reason code."""
-        if self.any_origin or origin in self.exact:
-            return None
-        matcher = self.matcher
-        if not matcher.well_formed(origin):
-            return "origin_malformed"
-        return None if matcher.allows(origin) else "origin_not_allowed"
-
     def actual_for(self, origin: str) -> Decision:
         """The decision for an actual request whose origin is not in self.actual."""
         # Two tables, so that a scan cannot push out the origins in real use
@@ -268,7 +259,8 @@ class Compiled:
                 self.actual = {}
             self.actual[origin] = decision
             return decision
-        reason = self.origin_reason(origin)
+        # Not listed (that was looked at above): the patterns and regexes.
+        reason = None if self.any_origin else self.matcher.verdict(origin)
         if reason is None:
             decision = self.static_actual or self.allowed_for(origin)
         elif reason == "origin_malformed":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ._syntax import _LABEL, _PORT, ORIGIN_VALUE, Origin
+from ._syntax import _PORT, LABELS_UNBOUNDED, MAX_LABEL_LENGTH, ORIGIN_VALUE, Origin
 
 __all__ = ["MAX_ORIGIN_LENGTH", "OriginMatcher"]
 
@@ -24,8 +24,8 @@ MAX_HOST_LENGTH = 253
 # No origin this short can have a longer host.
 _SHORT_ENOUGH = MAX_HOST_LENGTH + len("://")
 
-# One or more labels, as a subdomain wildcard's '*' stands for them.
-_SUBDOMAINS = re.compile(f"(?:{_LABEL}\\.)*{_LABEL}")
+MALFORMED = "origin_malformed"
+NOT_ALLOWED = "origin_not_allowed"
 _ANY_PORT = re.compile(_PORT)
 
 # What may be filed under one domain: a pattern (scheme, port, subdomains
@@ -66,50 +66,57 @@ class OriginMatcher:
         # One lookup per label: domain -> (its patterns, its regexes).
         self.index = {k: (self.patterns.get(k, []), tuple(self.regexes.get(k, ()))) for k in keys}
 
-    def well_formed(self, origin: str) -> bool:
-        """Whether *origin* is one origin as a browser serialises it, with a
+    def verdict(self, origin: str) -> str | None:
+        """None if the config's patterns or regexes allow *origin*, else
+        ``"origin_malformed"`` or ``"origin_not_allowed"``.
+
+        A well-formed origin is one origin as a browser serialises it, with a
         host DNS could resolve (253 characters at most): a longer one cannot
-        be any site's, and no pattern or regex ever reads it."""
-        # decide() never passes a value over MAX_ORIGIN_LENGTH.
+        be any site's, and no pattern or regex ever reads it. decide() never
+        passes a value over MAX_ORIGIN_LENGTH.
+        """
         if len(origin) > _SHORT_ENOUGH:
             start = origin.find("://") + 3
             end = origin.find(":", start)
             if (end if end >= 0 else len(origin)) - start > MAX_HOST_LENGTH:
-                return False
-        return ORIGIN_VALUE.fullmatch(origin) is not None
-
-    def allows(self, origin: str) -> bool:
-        """Whether a well-formed *origin* matches a pattern or a regex."""
+                return MALFORMED
+        form = ORIGIN_VALUE.fullmatch(origin)
+        if form is None:
+            return MALFORMED
         if self.any_host_regexes and any(rx.fullmatch(origin) for rx in self.any_host_regexes):
-            return True
-        if not self.depth or origin == "null":
-            return False
-        scheme, _, rest = origin.partition("://")
-        if rest[:1] == "[":
-            end = rest.find("]") + 1
-            host, port = rest[:end], rest[end + 1 :]
-        else:
-            host, _, port = rest.partition(":")
-        # The host itself, then each suffix after a dot, from the right.
-        index, domain, at = self.index, host, len(host)
-        for _ in range(self.depth + 1):
-            filed = index.get(domain)
+            return None
+        scheme, host, port = form.groups()
+        if not self.depth or host is None:  # nothing indexed, or "null"
+            return NOT_ALLOWED
+        # The suffixes of the host that can be indexed domains (at most
+        # self.depth labels), longest first: the most specific domain is
+        # where an allowed origin's pattern is usually filed, so it is
+        # usually the first lookup. One rsplit finds them all.
+        index = self.index
+        labels = host.rsplit(".", self.depth)
+        last = len(labels) - 1
+        # With more labels than any domain, the first part is never a
+        # domain's: start after it. Else start with the whole host.
+        start = len(labels[0]) + 1 if last == self.depth else 0
+        at = 1 if start else 0
+        while True:
+            filed = index.get(host[start:] if start else host)
             if filed is not None:
                 patterns, regexes = filed
-                if patterns and _pattern_hit(patterns, scheme, host, port, domain):
-                    return True
+                if patterns and _pattern_hit(patterns, scheme, host, port or "", start):
+                    return None
                 for rx in regexes:
                     if rx.fullmatch(origin):
-                        return True
-            at = host.rfind(".", 0, at)
-            if at <= 0:
-                return False
-            domain = host[at + 1 :]
-        return False
+                        return None
+            if at >= last:
+                return NOT_ALLOWED
+            start += len(labels[at]) + 1
+            at += 1
 
 
-def _pattern_hit(filed: list[_Pattern], scheme: str, host: str, port: str, domain: str) -> bool:
-    below = len(host) > len(domain)
+def _pattern_hit(filed: list[_Pattern], scheme: str, host: str, port: str, start: int) -> bool:
+    """Whether a pattern filed under host[start:] allows the origin's parts."""
+    below = start > 0
     for p_scheme, p_port, subdomains in filed:
         if p_scheme != scheme or subdomains != below:
             continue
@@ -119,6 +126,17 @@ def _pattern_hit(filed: list[_Pattern], scheme: str, host: str, port: str, domai
         elif port != p_port:
             continue
         # '*.' stands for one or more whole labels before '.domain'.
-        if not below or _SUBDOMAINS.fullmatch(host, 0, len(host) - len(domain) - 1):
+        if not below or subdomains_ok(host, start - 1):
             return True
     return False
+
+
+def subdomains_ok(host: str, end: int) -> bool:
+    """Whether host[:end] is one or more DNS labels, as '*.' stands for."""
+    if host[:end].isalnum():  # one label of letters and digits (hosts are ASCII)
+        return end <= MAX_LABEL_LENGTH
+    if LABELS_UNBOUNDED.fullmatch(host, 0, end) is None:
+        return False
+    return end <= MAX_LABEL_LENGTH or all(
+        len(label) <= MAX_LABEL_LENGTH for label in host[:end].split(".")
+    )

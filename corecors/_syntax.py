@@ -22,8 +22,10 @@ TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # of an origin"): lower-case scheme and host, an optional port, nothing else;
 # or the opaque origin "null". Checked before any pattern or regex sees a
 # request's Origin, so no CR, LF, comma or space can ever be reflected.
+# Its groups are the scheme, the host and the port (None when absent; all
+# three None for "null"), so that a match is parsed once.
 ORIGIN_VALUE = re.compile(
-    r"null|[a-z][a-z0-9+.\-]*://(?:\[[0-9a-f:.]+\]|[a-z0-9_.~\-]+)(?::[0-9]{1,5})?"
+    r"null|([a-z][a-z0-9+.\-]*)://(\[[0-9a-f:.]+\]|[a-z0-9_.~\-]+)(?::([0-9]{1,5}))?"
 )
 
 # Ports 1-65535 without leading zeros, for "any port" patterns.
@@ -33,6 +35,13 @@ _PORT = (
 )
 # One DNS label as browsers serialise it (underscores occur in the wild).
 _LABEL = r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?"
+# The same labels, dot-separated, checked at request time: runs of label
+# characters joined by hyphens, so that no label starts or ends with one.
+# Without _LABEL's counted repeat it is about three times faster; the
+# 63-character bound is checked apart (see _origins.subdomains_ok).
+# tests/core/test_origins.py holds the two to the same answers.
+LABELS_UNBOUNDED = re.compile(r"[a-z0-9_]+(?:-+[a-z0-9_]+)*(?:\.[a-z0-9_]+(?:-+[a-z0-9_]+)*)*")
+MAX_LABEL_LENGTH = 63
 _HOST_CHARS = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?")
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
