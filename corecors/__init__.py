@@ -16,11 +16,12 @@ WSGI, Flask and proxy hooks.
 
 from ._config import DEFAULT_MAX_AGE, DEFAULT_METHODS, OPTIONS, Config
 from ._decide import decide, decide_cgi
+from ._decision import Decision, merge_vary
 from ._django_cors_headers import read_django_cors_headers
 from ._errors import PROBLEM_CODES, ConfigError, Problem
 from ._failure import ERROR_BODY, ErrorAnswer, error_answer
 from ._files import read_file, read_text
-from ._model import REASONS, Decision, Request, merge_vary
+from ._model import REASONS, Request
 from ._policy import Policy, reconfigured, resolve_config
 from ._readers import Reading, read_gravitee, read_mapping, read_options
 from ._scopes import Scopes, middleware_order, read_scoped

@@ -10,8 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ._decision import Decision, _make
 from ._fetch import SAFELISTED_METHODS
-from ._model import Decision, Header, Request, _make
+from ._model import Header, Request
 from ._options import Options
 from ._origins import MAX_ORIGIN_LENGTH, OriginMatcher
 from ._syntax import TOKEN

@@ -7,7 +7,8 @@ from typing import Any
 
 from ._compiled import MAX_CACHED_REQUEST_HEADERS_LENGTH, MAX_METHOD_LENGTH
 from ._config import Config
-from ._model import Decision, Request
+from ._decision import Decision
+from ._model import Request
 from ._origins import MAX_ORIGIN_LENGTH
 from ._policy import Policy
 

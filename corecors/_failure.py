@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ._model import Decision, Header, RawHeader, _encode
+from ._decision import Decision, _encode
+from ._model import Header, RawHeader
 
 __all__ = ["ERROR_BODY", "ErrorAnswer", "error_answer"]
 

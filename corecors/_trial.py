@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ._compiled import Compiled
 from ._config import Config
-from ._model import Decision, Request
+from ._decision import Decision
+from ._model import Request
 
 __all__ = ["TrialCounter", "TrialCounts", "gate"]
 

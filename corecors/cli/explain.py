@@ -15,9 +15,10 @@ from typing import Any, TextIO
 
 from .._config import Config
 from .._decide import decide
+from .._decision import Decision
 from .._errors import ConfigError
 from .._fetch import FORBIDDEN_METHODS, NORMALISED_METHODS, SAFELISTED_METHODS
-from .._model import REASONS, Decision, Header, Request
+from .._model import REASONS, Header, Request
 from .._syntax import ORIGIN_VALUE, TOKEN, parse_origin
 from .browser import (
     BrowserRequest,
