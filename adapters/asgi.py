@@ -56,9 +56,8 @@ from corecors import (
     Request,
     decide,
     error_answer,
-    reconfigured,
-    resolve_config,
 )
+from corecors.adapters._middleware import Middleware
 
 __all__ = ["SCOPE_KEY", "CORSMiddleware"]
 
@@ -77,7 +76,7 @@ ASGIApp = Callable[..., Awaitable[None]]
 _from_asgi = Request.from_asgi
 
 
-class CORSMiddleware:
+class CORSMiddleware(Middleware["ASGIApp"]):
     """Wrap an ASGI 3 application with the CORS policy *config*.
 
     :param app: the ASGI application to protect. Wrap the outermost
@@ -93,23 +92,7 @@ class CORSMiddleware:
         The exception is re-raised either way, for the server to log.
     """
 
-    __slots__ = ("app", "config", "propagate_exceptions")
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        config: Config | Policy | None = None,
-        *,
-        propagate_exceptions: bool = False,
-        **options: Any,
-    ) -> None:
-        self.app = app
-        self.config = resolve_config(config, options, "CORSMiddleware")
-        self.propagate_exceptions = propagate_exceptions
-
-    def reconfigure(self, config: Config) -> None:
-        """Put *config* in force for the requests that start from now on."""
-        self.config = reconfigured(self.config, config)
+    __slots__ = ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # This runs on every request: keep it to the decision, one closure

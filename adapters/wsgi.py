@@ -26,15 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import (
-    Config,
-    Decision,
-    Policy,
-    decide_cgi,
-    error_answer,
-    reconfigured,
-    resolve_config,
-)
+from corecors import Decision, decide_cgi, error_answer
+from corecors.adapters._middleware import Middleware
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,7 +57,7 @@ def status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
-class CORSMiddleware:
+class CORSMiddleware(Middleware["WSGIApplication"]):
     """Wrap a WSGI application with the CORS policy *config*.
 
     :param app: the WSGI application to protect.
@@ -80,24 +73,9 @@ class CORSMiddleware:
         request's exception propagates unchanged.
     """
 
-    __slots__ = ("_status_lines", "app", "config", "propagate_exceptions")
+    __slots__ = ()
 
-    def __init__(
-        self,
-        app: WSGIApplication,
-        config: Config | Policy | None = None,
-        *,
-        propagate_exceptions: bool = False,
-        **options: Any,
-    ) -> None:
-        self.app = app
-        self.config = resolve_config(config, options, "CORSMiddleware")
-        self.propagate_exceptions = propagate_exceptions
-        self._status_lines = _STATUS_LINES
-
-    def reconfigure(self, config: Config) -> None:
-        """Put *config* in force for the requests that start from now on."""
-        self.config = reconfigured(self.config, config)
+    app: WSGIApplication
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # This runs on every request: keep it to the decision, one closure
@@ -106,7 +84,7 @@ class CORSMiddleware:
         action = decision.action
         if action != "forward":
             if action == "respond":
-                start_response(self._status_lines[decision.status], list(decision.headers))  # type: ignore[index]
+                start_response(_STATUS_LINES[decision.status], list(decision.headers))  # type: ignore[index]
                 return []
             return self.app(environ, start_response)  # "pass"
         started = False

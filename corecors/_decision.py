@@ -70,10 +70,22 @@ class Decision(_DecisionSlots):
     If the application raises before its response starts,
     :func:`corecors.error_answer` says what to send instead.
 
-    Make one with :meth:`answer`, :meth:`forward` or :meth:`let_pass`;
-    assigning to a field raises :class:`dataclasses.FrozenInstanceError`
-    (an :class:`AttributeError`), since decisions
-    are shared between requests.
+    Its fields:
+
+    - ``action``: ``"respond"``, ``"forward"`` or ``"pass"``;
+    - ``kind``: ``"not_cors"``, ``"actual"`` or ``"preflight"``;
+    - ``allowed``: whether the browser will be granted access;
+    - ``reasons``: reason codes, see :data:`corecors.REASONS`; empty when
+      allowed;
+    - ``status``: the status to answer with, when the action is ``"respond"``
+      (else ``None``);
+    - ``headers``: the whole response header list when responding, else the
+      headers to add;
+    - ``vary``: the Vary tokens the response must carry.
+
+    Make one with :meth:`answer`, :meth:`forward` or :meth:`let_pass`.
+    Assigning to a field raises :class:`dataclasses.FrozenInstanceError` (an
+    :class:`AttributeError`), since decisions are shared between requests.
 
     >>> Decision.forward("actual", True, (), (("Access-Control-Allow-Origin", "*"),), ())
     Decision(action='forward', kind='actual', allowed=True, reasons=(), status=None, \
@@ -81,21 +93,6 @@ headers=(('Access-Control-Allow-Origin', '*'),), vary=())
     """
 
     __slots__ = ()
-
-    #: ``"respond"``, ``"forward"`` or ``"pass"``
-    action: Action
-    #: ``"not_cors"``, ``"actual"`` or ``"preflight"``
-    kind: Kind
-    #: whether the browser will be granted access
-    allowed: bool
-    #: reason codes, see :data:`corecors.REASONS`; empty when allowed
-    reasons: tuple[str, ...]
-    #: the status to answer with, when the action is ``"respond"``
-    status: int | None
-    #: the whole response header list when responding, else headers to add
-    headers: tuple[Header, ...]
-    #: Vary tokens the response must carry
-    vary: tuple[str, ...]
 
     def __new__(cls, *args: object, **kwargs: object) -> Decision:
         raise TypeError(
