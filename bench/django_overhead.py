@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 ORIGIN = "https://app.example.com"
@@ -40,7 +40,23 @@ def environ(method: str, headers: dict[str, str]) -> dict[str, Any]:
     return env
 
 
-def main() -> int:
+#: The subjects, each a MIDDLEWARE list for the same project.
+MIDDLEWARE: dict[str, list[str]] = {
+    "bare": [],
+    # The floor: a middleware that does nothing but call the next one.
+    "no-op middleware": [f"{__name__}.noop"],
+    "corecors": ["corecors.adapters.django.CorsMiddleware"],
+    "django-cors-headers": ["corsheaders.middleware.CorsMiddleware"],
+}
+#: The requests: an allowed GET and a preflight, as header names and values.
+CASES: dict[str, dict[str, str]] = {
+    "GET": {"Origin": ORIGIN},
+    "OPTIONS": {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"},
+}
+
+
+def setup() -> None:
+    """Configure Django's settings (once per process) for every subject."""
     import django
     from django.conf import settings
 
@@ -58,23 +74,24 @@ def main() -> int:
         CORS_ALLOW_CREDENTIALS=True,
     )
     django.setup()
+
+
+def handler(subject: str) -> Callable[..., Iterable[bytes]]:
+    """The WSGI handler of one subject's project (after :func:`setup`)."""
+    from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
 
-    def handler(middleware: list[str]) -> WSGIHandler:
-        settings.MIDDLEWARE = middleware
-        return WSGIHandler()
+    settings.MIDDLEWARE = MIDDLEWARE[subject]
+    return WSGIHandler()
 
-    subjects = {
-        "bare": handler([]),
-        # The floor: a middleware that does nothing but call the next one.
-        "no-op middleware": handler([f"{__name__}.noop"]),
-        "corecors": handler(["corecors.adapters.django.CorsMiddleware"]),
-        "django-cors-headers": handler(["corsheaders.middleware.CorsMiddleware"]),
-    }
-    get = {"Origin": ORIGIN}
-    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
 
-    def timed(app: WSGIHandler, method: str, headers: dict[str, str]) -> Callable[[], float]:
+def main() -> int:
+    setup()
+    subjects = {name: handler(name) for name in MIDDLEWARE}
+
+    def timed(
+        app: Callable[..., Iterable[bytes]], method: str, headers: dict[str, str]
+    ) -> Callable[[], float]:
         def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
             return None
 
@@ -89,7 +106,7 @@ def main() -> int:
         return one_round
 
     results: dict[tuple[str, str], list[float]] = {}
-    cases = [("GET", get), ("OPTIONS", preflight)]
+    cases = list(CASES.items())
     for _ in range(ROUNDS):  # interleaved, so that drift hits every subject alike
         for name, app in subjects.items():
             for method, headers in cases:

@@ -268,7 +268,7 @@ def corecors_wsgi(app: WSGIApp) -> WSGIApp:
 
 
 def wsgicors_wsgi(app: WSGIApp) -> WSGIApp:
-    from wsgicors import CORS
+    from wsgicors import CORS  # type: ignore[import-untyped]
 
     wrapped: WSGIApp = CORS(
         app,
