@@ -213,12 +213,13 @@ def _view_policy(path: str) -> Holder | None:
 
 
 def _policy_for(request: HttpRequest) -> Holder | None:
+    scopes = _settings.scopes or _settings.get()
     path = request.path_info
     if _views_have_policies:
         policy = _view_policy(path)
         if policy is not None:
             return policy
-    return _settings.get().policy_for(path)
+    return scopes.policy_for(path)
 
 
 # -- the middleware -------------------------------------------------------------------
@@ -235,8 +236,32 @@ def _preflight_answer(decision: Decision) -> HttpResponse:
 def _apply(response: HttpResponseBase, decision: Decision) -> None:
     """Put *decision*'s headers on *response*, in :meth:`~corecors.Decision.apply`'s
     order; the content is never touched."""
+    global _last
     headers = response.headers
-    if not any(_is_ours(n.lower()) for n in headers):
+    try:
+        store: dict[str, tuple[str, str]] | None = headers._store
+    except AttributeError:  # not Django's own header store: the public API below
+        store = None
+    if store is not None:
+        # Django keeps a response's headers as {lower-case name: (name,
+        # value)} (django.utils.datastructures.CaseInsensitiveMapping).
+        # Writing there skips the per-header charset and newline checks,
+        # which corecors's values always pass: ASCII tokens and origins,
+        # refused with any CR or LF when the config is built or the request
+        # decided. This is the usual response: nothing to merge or replace.
+        for key in store:
+            if key == "vary" or key.startswith("access-control-"):
+                break
+        else:
+            known = _last
+            if known[0] is not decision:
+                known = _ENTRIES.get(id(decision)) or _remember(decision)
+                if known[0] is not decision:
+                    known = _remember(decision)
+                _last = known
+            store.update(known[1])
+            return
+    elif not any(_is_ours(n.lower()) for n in headers):
         # Nothing to merge or replace (the usual response): add the tail.
         for name, value in decision.apply([]):
             headers[name] = value
@@ -249,6 +274,26 @@ def _apply(response: HttpResponseBase, decision: Decision) -> None:
     for name, value in applied:
         if name not in headers:
             headers[name] = value
+
+
+# What apply() adds to the usual response, in the form Django's header store
+# takes, by decision: a pure function of the (immutable, shared) Decision,
+# made once per decision rather than once per request. Keyed by id(), with
+# the decision kept beside its entries, so that a key is never mistaken for
+# a later object's; emptied when full, like the core's tables.
+_ENTRIES: dict[int, tuple[Decision, dict[str, tuple[str, str]]]] = {}
+_MAX_ENTRIES = 1024
+# The entry used last: a site whose requests come from one origin finds it
+# without a lookup. Replaced by one assignment.
+_last: tuple[Decision | None, dict[str, tuple[str, str]]] = (None, {})
+
+
+def _remember(decision: Decision) -> tuple[Decision, dict[str, tuple[str, str]]]:
+    known = (decision, {name.lower(): (name, value) for name, value in decision.apply([])})
+    if len(_ENTRIES) >= _MAX_ENTRIES:
+        _ENTRIES.clear()
+    _ENTRIES[id(decision)] = known
+    return known
 
 
 def _is_ours(lname: str) -> bool:
@@ -276,33 +321,40 @@ class CorsMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        policy = _policy_for(request)
-        if policy is None:
-            return self.get_response(request)
-        decision = decide_cgi(request.META, policy)
-        request.META[META_KEY] = decision
+        # The usual site has one policy for every path: one attribute.
+        policy = (_settings.scopes or _settings.get()).unscoped
+        if policy is None or _views_have_policies:
+            policy = _policy_for(request)
+            if policy is None:
+                return self.get_response(request)
+        meta = request.META
+        meta[META_KEY] = decision = decide_cgi(meta, policy)
         action = decision.action
+        if action == "forward":  # the usual request
+            response = self.get_response(request)
+            _apply(response, decision)
+            return response
         if action == "respond":
             return _preflight_answer(decision)
-        response = self.get_response(request)
-        if action == "forward":
-            _apply(response, decision)
-        return response
+        return self.get_response(request)  # "pass"
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        policy = _policy_for(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        if policy is None:
-            return await get_response(request)
-        decision = decide_cgi(request.META, policy)
-        request.META[META_KEY] = decision
+        policy = (_settings.scopes or _settings.get()).unscoped
+        if policy is None or _views_have_policies:
+            policy = _policy_for(request)
+            if policy is None:
+                return await get_response(request)
+        meta = request.META
+        meta[META_KEY] = decision = decide_cgi(meta, policy)
         action = decision.action
+        if action == "forward":  # the usual request
+            response = await get_response(request)
+            _apply(response, decision)
+            return response
         if action == "respond":
             return _preflight_answer(decision)
-        response = await get_response(request)
-        if action == "forward":
-            _apply(response, decision)
-        return response
+        return await get_response(request)  # "pass"
 
 
 # -- system checks ------------------------------------------------------------------

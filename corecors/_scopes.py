@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._config import Config
@@ -34,6 +34,13 @@ class Scopes:
     urls_regex: re.Pattern[str] | None = None
     #: ``(regex, policy)``, first whole-path match wins, before the site's
     policies: tuple[tuple[re.Pattern[str], Holder], ...] = ()
+    #: the site's policy when it applies to every path (no ``urls_regex``,
+    #: no ``policies``), else None: an adapter's one lookup for the usual site
+    unscoped: Holder | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        plain = self.urls_regex is None and not self.policies
+        object.__setattr__(self, "unscoped", self.site if plain else None)
 
     def policy_for(self, path: str) -> Holder | None:
         """The policy for *path* (a ``request.path_info``), or None: untouched."""
