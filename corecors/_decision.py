@@ -175,10 +175,11 @@ headers=(('Access-Control-Allow-Origin', '*'),), vary=())
         # to be neither Vary nor Access-Control-* (one set lookup each), so
         # there is nothing to drop or merge. (A "pass" decision's tail is
         # empty, so this copies the list.)
+        # (An item is left as the application gave it, as without corecors.)
         if type(headers) is list:
             plain = _PLAIN_NAMES
             for item in headers:
-                if type(item) is not tuple or item[0] not in plain:
+                if item[0] not in plain:
                     break
             else:
                 return headers + self._tail
