@@ -82,6 +82,8 @@ __all__ = [
 #: The ``app.extensions`` key the extension registers under.
 EXTENSION_KEY = "corecors"
 
+CORSState.__module__ = __name__  # documented, and shown in tracebacks, as this module's
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

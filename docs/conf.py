@@ -42,11 +42,13 @@ nitpicky = True
 # Flask cannot be linked; they are still shown.
 nitpick_ignore_regex = [
     (r"py:.*", r"(re|collections\.abc|typing|_typeshed|_typeshed\.wsgi|types|flask|"
-               r"werkzeug|django|asgiref|http|logging|threading|pathlib|os|asyncio)(\..*)?"),
+               r"werkzeug|django|asgiref|http|logging|threading|pathlib|os|asyncio|dataclasses)(\..*)?"),
     (r"py:.*", r"(Iterable|Mapping|Sequence|Callable|Iterator|Any|Literal|Pattern|"
                r"Header|Holder|Kind|StrList|RegexList|Pairs|F|T|WSGIApplication|"
                r"WSGIEnvironment|StartResponse|ResponseReturnValue|Blueprint|Flask)"),
     (r"py:.*", r"corecors\._.*"),
     # Type variables of the adapters' decorators.
     (r"py:.*", r"corecors\.adapters\.\w+\.[A-Z]"),
+    # The middlewares' shared private base (adapters/_middleware.py).
+    (r"py:.*", r"corecors\.adapters\._\w+\..*"),
 ]
