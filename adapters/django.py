@@ -249,10 +249,7 @@ def _apply(response: HttpResponseBase, decision: Decision) -> None:
         # which corecors's values always pass: ASCII tokens and origins,
         # refused with any CR or LF when the config is built or the request
         # decided. This is the usual response: nothing to merge or replace.
-        for key in store:
-            if key == "vary" or key.startswith("access-control-"):
-                break
-        else:
+        if _PLAIN_KEYS.issuperset(store) or _plain(store):
             known = _last
             if known[0] is not decision:
                 known = _ENTRIES.get(id(decision)) or _remember(decision)
@@ -274,6 +271,23 @@ def _apply(response: HttpResponseBase, decision: Decision) -> None:
     for name, value in applied:
         if name not in headers:
             headers[name] = value
+
+
+# Lower-case header names seen on responses that are neither Vary nor
+# Access-Control-*: learned and bounded, so that the usual response is
+# checked by one set operation.
+_PLAIN_KEYS: set[str] = {"content-type", "content-length"}
+_MAX_PLAIN_KEYS = 256
+
+
+def _plain(store: dict[str, tuple[str, str]]) -> bool:
+    """Whether no key of *store* is Vary or Access-Control-* (learning the rest)."""
+    for key in store:
+        if key == "vary" or key.startswith("access-control-"):
+            return False
+    if len(_PLAIN_KEYS) < _MAX_PLAIN_KEYS:
+        _PLAIN_KEYS.update(store)
+    return True
 
 
 # What apply() adds to the usual response, in the form Django's header store
