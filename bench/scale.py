@@ -102,7 +102,12 @@ def markdown(base: float, rows: list[tuple[str, str, float]]) -> str:
         "| --- | --- | --- |",
     ]
     for config_name, what, value in rows:
+        # Regex text as code ("[^.]" would be a footnote, "*" emphasis); a
+        # table cell's "|" is escaped even there.
         escaped = what.replace("|", "\\|")
+        if what.startswith(("http", "^")):
+            text, _, rest = what.partition(" (")
+            escaped = "`" + text.replace("|", "\\|") + "`" + (" (" + rest if rest else "")
         ratio = f"{value:.2f}×" if value else ""
         lines.append(f"| {config_name} | {escaped} | {ratio} |")
     return "\n".join(lines) + "\n"
