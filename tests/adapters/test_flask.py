@@ -148,7 +148,8 @@ def test_second_registration_is_refused(register_twice: Callable[[Flask], object
 
 
 def test_config_and_options_together_are_refused() -> None:
-    with pytest.raises(ConfigError, match=r"\['allow_origins'\] was given both config= and keyword options"):
+    given_both = r"\['allow_origins'\] was given both config= and keyword options"
+    with pytest.raises(ConfigError, match=given_both):
         CORS(config=Config(allow_origins=[APP]), allow_origins=[PARTNER])
 
 
